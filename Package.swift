@@ -1,0 +1,37 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Libraries carry no terminal I/O; the `mnist-shell` executable is the only place that talks to a TTY.
+let package = Package(
+    name: "mnist-shell",
+    products: [
+        .executable(name: "mnist-shell", targets: ["mnist-shell"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries from Debian: libreadline-dev, libopenblas-dev, zlib1g-dev.
+        .systemLibrary(name: "CReadline", path: "Sources/CReadline"),
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        // Tiny C helpers: CPU feature probe, async-signal-safe SIGINT flag.
+        .target(name: "CSupport", path: "Sources/CSupport"),
+
+        .target(name: "MNISTData", dependencies: ["CZlib"]),
+        .target(name: "TextGraphics", dependencies: ["CZlib"]),
+        .target(name: "NeuralNet", dependencies: ["COpenBLAS", "CSupport"]),
+        .target(name: "ShellCore", dependencies: ["MNISTData", "TextGraphics", "NeuralNet", "CSupport"]),
+        .executableTarget(
+            name: "mnist-shell",
+            dependencies: [
+                "ShellCore", "CReadline", "CSupport", "NeuralNet",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        .testTarget(name: "MNISTDataTests", dependencies: ["MNISTData"]),
+        .testTarget(name: "TextGraphicsTests", dependencies: ["TextGraphics"]),
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"]),
+        .testTarget(name: "ShellTests", dependencies: ["ShellCore", "mnist-shell"]),
+    ]
+)
