@@ -1,5 +1,6 @@
 #include "CSupport.h"
 #include <string.h>
+#include <sys/ioctl.h>
 
 int csupport_cpu_has_avx512(void) {
     __builtin_cpu_init();
@@ -29,3 +30,9 @@ void csupport_install_sigint_flag(void) {
 int csupport_sigint_pending(void) { return sigint_flag != 0; }
 void csupport_sigint_clear(void) { sigint_flag = 0; }
 void csupport_sigint_raise(void) { sigint_flag = 1; }
+
+int csupport_terminal_columns(int fd) {
+    struct winsize ws;
+    if (ioctl(fd, TIOCGWINSZ, &ws) != 0) return 0;
+    return ws.ws_col;
+}

@@ -13,4 +13,7 @@ int csupport_sigint_pending(void);   // non-zero if SIGINT arrived since the las
 void csupport_sigint_clear(void);
 void csupport_sigint_raise(void);    // sets the flag as if SIGINT arrived (tests)
 
+/// Columns of the terminal on `fd`, or 0 if it is not a terminal.
+int csupport_terminal_columns(int fd);
+
 #endif

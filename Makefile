@@ -1,0 +1,20 @@
+# make run   — set up (packages, data), build in release mode and start the shell
+# make test  — set up, then run every test (unit and end-to-end) in release mode
+# make bench — speed and memory figures (see README)
+SWIFT ?= swift
+
+.PHONY: setup build run test bench
+setup:
+	@scripts/setup.sh
+
+build: setup
+	@$(SWIFT) build -c release -q
+
+run: build
+	@.build/release/mnist-shell
+
+test: setup
+	$(SWIFT) test -c release
+
+bench: build
+	@.build/release/mnist-shell bench

@@ -1,0 +1,103 @@
+import CReadline
+import CSupport
+import Foundation
+import ShellCore
+
+// readline calls back into C function pointers that cannot capture context, so the REPL keeps its
+// state in these globals. Only the main thread touches them.
+nonisolated(unsafe) private var receivedLine: String?
+nonisolated(unsafe) private var endOfInput = false
+nonisolated(unsafe) private var completionShell: Shell?
+nonisolated(unsafe) private var completionWords: [String] = []
+nonisolated(unsafe) private var completionIndex = 0
+
+/// The interactive loop: GNU readline with history and tab completion. Uses readline's callback
+/// interface so that Ctrl-C at the prompt just clears the line instead of killing the shell.
+struct Repl {
+    let shell: Shell
+    let historyPath: String
+
+    func run() {
+        completionShell = shell
+        rl_readline_name = strdup("mnist-shell")
+        rl_catch_signals = 0          // our SIGINT handler only sets a flag
+        rl_attempted_completion_function = complete
+        using_history()
+        stifle_history(2000)
+        _ = read_history(historyPath)
+
+        while !shell.quitRequested {
+            guard let line = readLine(prompt: prompt()) else {
+                // Ctrl-D
+                FileHandle.standardOutput.write(Data("\n".utf8))
+                break
+            }
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            guard !trimmed.isEmpty else { continue }
+            add_history(trimmed)
+            _ = append_history(1, historyPath)
+            shell.session.clearInterrupt()
+            shell.run(trimmed)
+        }
+        _ = history_truncate_file(historyPath, 2000)
+    }
+
+    /// "mnist> " with the data set and normalisation shown once loaded: "fashion-mnist norm> ".
+    func prompt() -> String {
+        guard let dataset = shell.session.dataset else { return "mnist> " }
+        let name = dataset.name.split(separator: " ").first.map { $0.lowercased() } ?? "data"
+        return name + (shell.session.normalized ? " norm" : "") + "> "
+    }
+
+    /// One line from readline, or nil at end of input. Ctrl-C discards the line being typed.
+    private func readLine(prompt: String) -> String? {
+        receivedLine = nil
+        endOfInput = false
+        rl_callback_handler_install(prompt, { raw in
+            if let raw {
+                receivedLine = String(cString: raw)
+                free(raw)
+            } else {
+                endOfInput = true
+            }
+            rl_callback_handler_remove()
+        })
+        while receivedLine == nil && !endOfInput {
+            var fds = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&fds, 1, -1)
+            if ready < 0 {
+                if errno == EINTR && csupport_sigint_pending() != 0 {
+                    csupport_sigint_clear()
+                    rl_replace_line("", 0)
+                    FileHandle.standardOutput.write(Data("^C\n".utf8))
+                    rl_on_new_line()
+                    rl_redisplay()
+                }
+                continue
+            }
+            rl_callback_read_char()
+        }
+        return receivedLine
+    }
+}
+
+/// readline's completion hook: words from the command table, or nil to let readline complete paths.
+private func complete(_ text: UnsafePointer<CChar>?, _ start: Int32, _ end: Int32) -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? {
+    guard let shell = completionShell, let buffer = rl_line_buffer else { return nil }
+    let bytes = UnsafeRawBufferPointer(start: buffer, count: Int(end))
+    let before = String(decoding: bytes, as: UTF8.self)
+    switch Completer.complete(before: before, shell: shell) {
+    case .paths:
+        rl_attempted_completion_over = 0
+        return nil
+    case .words(let words):
+        rl_attempted_completion_over = 1
+        completionWords = words
+        completionIndex = 0
+        return rl_completion_matches(text ?? "", { _, _ in
+            guard completionIndex < completionWords.count else { return nil }
+            defer { completionIndex += 1 }
+            return strdup(completionWords[completionIndex])
+        })
+    }
+}

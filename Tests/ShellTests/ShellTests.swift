@@ -1,0 +1,67 @@
+import ShellCore
+import XCTest
+
+final class ShellTests: XCTestCase {
+    func makeShell() -> (Shell, RecordingConsole) {
+        let console = RecordingConsole()
+        return (Shell(session: LiveSession(dataDir: NSTemporaryDirectory(), offline: true), console: console), console)
+    }
+
+    func testUnknownCommandSuggestsNearest() {
+        let (shell, console) = makeShell()
+        XCTAssertFalse(shell.run("shwo 0-4"))
+        XCTAssertEqual(console.errors, ["error: shwo: unknown command 'shwo'", "hint: did you mean 'show'? (type 'help' for all commands)"])
+    }
+
+    func testUniquePrefixAndAmbiguousPrefix() throws {
+        let (shell, console) = makeShell()
+        XCTAssertEqual(try shell.resolve("pix").0.name, "pixels")
+        XCTAssertFalse(shell.run("s"))
+        XCTAssertTrue(console.errorText.contains("ambiguous"), console.errorText)
+    }
+
+    func testHelpListsEveryCommandAndEachHasUsageAndExample() {
+        let (shell, console) = makeShell()
+        XCTAssertTrue(shell.run("help"))
+        for spec in shell.commands {
+            XCTAssertTrue(console.text.contains("  " + spec.name), "help misses \(spec.name)")
+            console.output = []
+            XCTAssertTrue(shell.run("help \(spec.name)"))
+            XCTAssertTrue(console.text.hasPrefix("usage: \(spec.name)"), console.text)
+            XCTAssertTrue(console.text.contains("example:\n  "), "help \(spec.name) has no example")
+            XCTAssertFalse(spec.example.isEmpty)
+        }
+    }
+
+    func testCommandsNeedingDataSayHowToLoadIt() {
+        let (shell, console) = makeShell()
+        XCTAssertFalse(shell.run("show 0"))
+        XCTAssertEqual(console.errors.first, "error: show: no data set loaded")
+        XCTAssertTrue(console.errorText.contains("load mnist"))
+    }
+
+    func testStopsAtFirstFailureUnlessKeepGoing() {
+        let (shell, console) = makeShell()
+        XCTAssertFalse(shell.run("info; help quit"))
+        XCTAssertTrue(console.output.isEmpty)
+        XCTAssertFalse(shell.run("info; help quit", keepGoing: true))
+        XCTAssertTrue(console.text.hasPrefix("usage: quit"))
+    }
+
+    func testQuitStopsTheRest() {
+        let (shell, console) = makeShell()
+        XCTAssertTrue(shell.run("quit; help"))
+        XCTAssertTrue(shell.quitRequested)
+        XCTAssertTrue(console.output.isEmpty)
+    }
+
+    func testCompletion() {
+        let (shell, _) = makeShell()
+        XCTAssertEqual(Completer.complete(before: "sh", shell: shell), .words(["show"]))
+        XCTAssertEqual(Completer.complete(before: "show 0-4 --t", shell: shell), .words(["--test"]))
+        XCTAssertEqual(Completer.complete(before: "load f", shell: shell), .words(["fashion"]))
+        XCTAssertEqual(Completer.complete(before: "load ./da", shell: shell), .paths)
+        XCTAssertEqual(Completer.complete(before: "show 1 --png ", shell: shell), .paths)
+        XCTAssertEqual(Completer.complete(before: "info; no", shell: shell), .words(["normalize"]))
+    }
+}
