@@ -27,5 +27,17 @@ final class PreviewTests: XCTestCase {
         out += ProgressBar.line(step: 469, total: 469, elapsedSeconds: 2.8, metrics: [("accuracy", 0.9127), ("loss", 0.3066)], finished: true, color: .gray256) + "\n"
         out += DigitArt.matrix(pixels: Array(Fixtures.seven()[0..<(28*10)]), width: 28, height: 10, normalized: true) + "\n"
         try out.write(toFile: "/tmp/tg_preview.txt", atomically: true, encoding: .utf8)
+        let images = (0..<20).map { $0 % 2 == 0 ? Fixtures.zero() : Fixtures.seven() }
+        let figures: [(String, Canvas)] = [
+            ("grid", Figures.digitGrid(images: images, width: 28, height: 28, titles: (0..<20).map { "Digit: \($0 % 2 == 0 ? 0 : 7)" }, columns: 5, scale: 4)),
+            ("hist", Figures.histogram(h, title: "Pixel intensities", xLabel: "intensity", yLabel: "count", logScale: false)),
+            ("histlog", Figures.histogram(h, title: "Pixel intensities", xLabel: "intensity", yLabel: "count", logScale: true)),
+            ("hist01", Figures.histogram(h2, title: "Normalised pixels", xLabel: "value", yLabel: "count", logScale: false)),
+            ("line", Figures.lineChart(series: [("loss", loss), ("val_loss", loss.map { $0 * 1.2 + 0.01 })], title: "Model loss", xLabel: "epoch", yLabel: "loss")),
+            ("bar", Figures.barChart(labels: (0...9).map(String.init), values: probs, title: "Prediction")),
+        ]
+        for (name, canvas) in figures {
+            try Data(canvas.pngData()).write(to: URL(fileURLWithPath: "/tmp/tg_\(name).png"))
+        }
     }
 }
