@@ -40,8 +40,7 @@ public enum Figures {
             let decades = Int(log10(max(1, top)).rounded(.up))
             yTicks = [(0, "0")] + (0...decades).map { k in (log10(1 + pow(10, Double(k))), String(Int(pow(10, Double(k))))) }
         } else {
-            let ticks = niceTicks(0, max(1, top), maxTicks: 6)
-            yTicks = ticks.values.map { ($0, axisLabel($0, step: ticks.step)) }
+            yTicks = ticksCovering(max(1, top * 1.05))
         }
         let yMax = max(transform(max(1, top)), yTicks.map(\.0).max() ?? 1)
         let lo = h.edges[0], hi = h.edges[h.edges.count - 1]
@@ -97,10 +96,9 @@ public enum Figures {
     public static func barChart(labels: [String], values: [Double], title: String) -> Canvas {
         precondition(labels.count == values.count, "\(labels.count) labels for \(values.count) values")
         let top = max(values.filter(\.isFinite).max() ?? 0, 0)
-        let ticksRaw = niceTicks(0, top > 0 ? top * 1.1 : 1, maxTicks: 6)
-        let yTicks = ticksRaw.values.map { ($0, axisLabel($0, step: ticksRaw.step)) }
+        let yTicks = ticksCovering(top > 0 ? top * 1.1 : 1)
         let frame = PlotFrame(canvasWidth: 720, canvasHeight: 480, yLabelWidth: PlotFrame.labelWidth(yTicks),
-                              xRange: 0...Double(max(1, labels.count)), yRange: 0...max(top * 1.1, yTicks.last?.0 ?? 1))
+                              xRange: 0...Double(max(1, labels.count)), yRange: 0...(yTicks.last?.0 ?? 1))
         var canvas = Canvas(width: 720, height: 480, background: .white)
         frame.drawGrid(on: &canvas, yTicks: yTicks)
         let integral = values.allSatisfy { $0 == $0.rounded() }
@@ -121,6 +119,13 @@ public enum Figures {
         }
         frame.drawAxes(on: &canvas, xTicks: [], yTicks: yTicks, title: title, xLabel: "", yLabel: "")
         return canvas
+    }
+
+    /// Labelled ticks from 0 up to the first round value at or above `upper`.
+    private static func ticksCovering(_ upper: Double) -> [(Double, String)] {
+        let step = niceTicks(0, upper, maxTicks: 6).step
+        let count = Int((upper / step).rounded(.up))
+        return (0...count).map { (Double($0) * step, axisLabel(Double($0) * step, step: step)) }
     }
 
     /// A framed legend whose top-right corner is at (right, top): a colour swatch and name per series.
