@@ -24,3 +24,17 @@ func niceTicks(_ lo: Double, _ hi: Double, maxTicks: Int) -> (values: [Double], 
     while v <= hi + step * 1e-9 { values.append(v); v += step }
     return (values, step)
 }
+
+/// Writes labels at their start columns into a line `width` wide, dropping any label that
+/// would run off the line or touch a label already written.
+func tickLine(_ ticks: [(column: Int, label: String, start: Int)], width: Int) -> String {
+    var line = Array(repeating: Character(" "), count: width)
+    var taken = [Bool](repeating: false, count: width)
+    for t in ticks {
+        let n = t.label.count
+        guard t.start >= 0, t.start + n <= width,
+              !((t.start - 1)...(t.start + n)).contains(where: { $0 >= 0 && $0 < width && taken[$0] }) else { continue }
+        for (k, ch) in t.label.enumerated() { line[t.start + k] = ch; taken[t.start + k] = true }
+    }
+    return String(line)
+}

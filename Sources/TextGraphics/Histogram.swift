@@ -130,17 +130,3 @@ public struct Histogram: Sendable, Equatable {
                 (plotWidth / 2, middle, plotWidth / 2 - middle.count / 2)]
     }
 }
-
-/// Writes labels at their start columns into a line `width` wide, dropping any label that
-/// would run off the line or touch a label already written.
-func tickLine(_ ticks: [(column: Int, label: String, start: Int)], width: Int) -> String {
-    var line = Array(repeating: Character(" "), count: width)
-    var taken = [Bool](repeating: false, count: width)
-    for t in ticks {
-        let n = t.label.count
-        guard t.start >= 0, t.start + n <= width,
-              !((t.start - 1)...(t.start + n)).contains(where: { $0 >= 0 && $0 < width && taken[$0] }) else { continue }
-        for (k, ch) in t.label.enumerated() { line[t.start + k] = ch; taken[t.start + k] = true }
-    }
-    return String(line)
-}
