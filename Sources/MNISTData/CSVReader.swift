@@ -160,12 +160,18 @@ enum CSVReader {
             if header.first?.lowercased() == "label" { return true }
             if header.last?.lowercased() == "label" { return false }
         }
-        func onlyDigits(_ column: Int) -> Bool {
-            (0..<rows).allSatisfy { table[$0 * columns + column] <= 9 }
+        // A label column holds only 0-9 and varies; a border pixel column is usually all 0.
+        func looksLikeLabels(_ column: Int) -> Bool {
+            var seen = Set<UInt8>()
+            for r in 0..<rows {
+                let v = table[r * columns + column]
+                if v > 9 { return false }
+                seen.insert(v)
+            }
+            return seen.count > 1 || rows < 2
         }
-        let first = onlyDigits(0), last = onlyDigits(columns - 1)
-        if first || !last { return true }   // ties go to the first column; neither fails in checkLabels
-        return false
+        let first = looksLikeLabels(0), last = looksLikeLabels(columns - 1)
+        return first || !last   // ties go to the first column; neither fails in checkLabels
     }
 
     private static func checkLabels(_ table: [UInt8], rows: Int, columns: Int, atFirst: Bool, file: String,

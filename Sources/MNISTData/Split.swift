@@ -31,9 +31,12 @@ enum Split {
             let (train, test) = firstN(set, trainCount: n)
             return (train, test, "\(prefix): the first \(train.count.grouped) images are train, the last \(test.count.grouped) test")
         }
+        if options.testFraction <= 0 {
+            return (set, set.subset([]), "\(prefix): all \(set.count.grouped) images are train, the test set is empty")
+        }
         let (train, test) = stratified(set, testFraction: options.testFraction)
         let inverse = 1 / options.testFraction
-        let how = inverse == inverse.rounded() && inverse >= 2
+        let how = inverse.isFinite && inverse == inverse.rounded() && inverse >= 2
             ? "every \(ordinal(Int(inverse))) image of each class is test"
             : "\(describe((options.testFraction * 100 * 10).rounded() / 10))% of each class is test"
         return (train, test, "\(prefix): split \(train.count.grouped) train / \(test.count.grouped) test (\(how))")
