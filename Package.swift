@@ -25,6 +25,11 @@ let package = Package(
         .target(name: "MNISTData", dependencies: ["CZlib", "CCrypto", "CPNG", "CJPEG"]),
         .target(name: "TextGraphics", dependencies: ["CZlib"]),
         .target(name: "NeuralNet", dependencies: ["COpenBLAS", "CSupport"]),
+        // Session save/restore: manifest + npz arrays, atomic directory swap (renameat2 helper in CSessionSupport).
+        .target(name: "CSessionSupport", path: "Sources/CSessionSupport"),
+        .target(name: "SessionStore", dependencies: ["NeuralNet", "MNISTData", "CZlib", "CSessionSupport"]),
+        // Test-only: saves a session in a loop until killed (the atomic-save kill test drives it).
+        .executableTarget(name: "session-save-stress", dependencies: ["SessionStore"]),
         .target(name: "ShellCore", dependencies: ["MNISTData", "TextGraphics", "NeuralNet", "CSupport"]),
         .executableTarget(
             name: "mnist-shell",
@@ -37,6 +42,8 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "TextGraphicsTests", dependencies: ["TextGraphics"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"]),
+        .testTarget(name: "SessionStoreTests", dependencies: ["SessionStore", "session-save-stress"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "ShellTests", dependencies: ["ShellCore", "mnist-shell"]),
     ]
 )
