@@ -15,10 +15,14 @@ let package = Package(
         .systemLibrary(name: "CReadline", path: "Sources/CReadline"),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        // MNISTData only: libcrypto (libssl-dev) for SHA-256, libpng-dev, libjpeg62-turbo-dev.
+        .systemLibrary(name: "CCrypto", path: "Sources/CCrypto"),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
+        .systemLibrary(name: "CJPEG", path: "Sources/CJPEG"),
         // Tiny C helpers: CPU feature probe, async-signal-safe SIGINT flag.
         .target(name: "CSupport", path: "Sources/CSupport"),
 
-        .target(name: "MNISTData", dependencies: ["CZlib"]),
+        .target(name: "MNISTData", dependencies: ["CZlib", "CCrypto", "CPNG", "CJPEG"]),
         .target(name: "TextGraphics", dependencies: ["CZlib"]),
         .target(name: "NeuralNet", dependencies: ["COpenBLAS", "CSupport"]),
         .target(name: "ShellCore", dependencies: ["MNISTData", "TextGraphics", "NeuralNet", "CSupport"]),
@@ -29,7 +33,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
-        .testTarget(name: "MNISTDataTests", dependencies: ["MNISTData"]),
+        .testTarget(name: "MNISTDataTests", dependencies: ["MNISTData", "CZlib", "CPNG"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "TextGraphicsTests", dependencies: ["TextGraphics"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"]),
         .testTarget(name: "ShellTests", dependencies: ["ShellCore", "mnist-shell"]),

@@ -1,0 +1,193 @@
+/// Reads MNIST as CSV: one image per line, a label column (0-9) and `rows * cols` pixel columns
+/// (0-255), optionally a header row, the label first (Kaggle) or last (other dumps).
+///
+/// Parses bytes directly; a 60,000-line file takes a fraction of a second.
+enum CSVReader {
+    /// True if the start of `bytes` looks like comma-separated text.
+    static func detect(_ bytes: [UInt8]) -> Bool {
+        let head = bytes.prefix(4096)
+        guard head.contains(UInt8(ascii: ",")) else { return false }
+        return head.allSatisfy { $0 == 9 || $0 == 10 || $0 == 13 || (32...126).contains($0) }
+    }
+
+    static func read(_ file: String, bytes: [UInt8], options: LoadOptions) throws -> ImageSet {
+        var lines = LineScanner(bytes: bytes)
+        guard var first = lines.next() else {
+            throw DataError(file: file, message: "the CSV file is empty")
+        }
+        var headerNames: [String]?
+        let firstIsText = bytes[first.range].contains { ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) }
+        if options.header == .present || (options.header == .auto && firstIsText) {
+            headerNames = bytes[first.range].split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false)
+                .map { String(decoding: $0, as: UTF8.self).trimmingQuotesAndSpaces() }
+            guard let next = lines.next() else {
+                throw DataError(file: file, line: 1, message: "the CSV file has a header but no data rows")
+            }
+            first = next
+        }
+
+        // Parse every row into a table of values, checking shape and range as we go.
+        let columns = headerNames?.count ?? countColumns(bytes[first.range])
+        let side = Int(Double(columns - 1).squareRoot().rounded())
+        guard columns >= 2, side * side == columns - 1 else {
+            throw DataError(file: file, offset: first.range.lowerBound, line: first.number,
+                            message: "\(columns) columns is not a label plus a square image (MNIST has 785: a label and 28x28 pixels)")
+        }
+        var table = [UInt8]()
+        table.reserveCapacity(bytes.count / 2)
+        var row: Line? = first
+        var rowCount = 0
+        while let line = row {
+            try parseRow(bytes, line, columns: columns, file: file, into: &table)
+            rowCount += 1
+            row = lines.next()
+        }
+
+        let labelAtFirst = try labelColumn(table, rows: rowCount, columns: columns, header: headerNames,
+                                           options: options, file: file)
+        try checkLabels(table, rows: rowCount, columns: columns, atFirst: labelAtFirst, file: file,
+                        headerLines: headerNames == nil ? 0 : 1, lineNumbers: lines.dataLineNumbers)
+        var labels = [UInt8](repeating: 0, count: rowCount)
+        var pixels = [UInt8](repeating: 0, count: rowCount * (columns - 1))
+        let labelIndex = labelAtFirst ? 0 : columns - 1
+        let pixelStart = labelAtFirst ? 1 : 0
+        table.withUnsafeBufferPointer { t in
+            pixels.withUnsafeMutableBufferPointer { p in
+                for r in 0..<rowCount {
+                    labels[r] = t[r * columns + labelIndex]
+                    let source = t.baseAddress! + r * columns + pixelStart
+                    (p.baseAddress! + r * (columns - 1)).update(from: source, count: columns - 1)
+                }
+            }
+        }
+        return ImageSet(rows: side, cols: side, pixels: pixels, labels: labels)
+    }
+
+    // MARK: Rows
+
+    struct Line {
+        var range: Range<Int>
+        var number: Int   // 1-based
+    }
+
+    /// Splits bytes into non-empty lines (LF or CRLF), keeping their 1-based numbers.
+    struct LineScanner {
+        let bytes: [UInt8]
+        var position = 0
+        var number = 0
+        /// Line numbers of the lines returned so far (used to report label errors after parsing).
+        var dataLineNumbers: [Int] = []
+
+        init(bytes: [UInt8]) { self.bytes = bytes }
+
+        mutating func next() -> Line? {
+            while position < bytes.count {
+                number += 1
+                let start = position
+                var end = bytes[start...].firstIndex(of: 10) ?? bytes.count
+                position = end + 1
+                if end > start && bytes[end - 1] == 13 { end -= 1 }
+                if bytes[start..<end].contains(where: { $0 != 32 && $0 != 9 }) {
+                    dataLineNumbers.append(number)
+                    return Line(range: start..<end, number: number)
+                }
+            }
+            return nil
+        }
+    }
+
+    private static func countColumns(_ line: ArraySlice<UInt8>) -> Int {
+        line.reduce(1) { $1 == UInt8(ascii: ",") ? $0 + 1 : $0 }
+    }
+
+    /// Appends the row's values to `table`, or says which cell is wrong.
+    private static func parseRow(_ bytes: [UInt8], _ line: Line, columns: Int, file: String, into table: inout [UInt8]) throws {
+        var column = 0
+        var i = line.range.lowerBound
+        let end = line.range.upperBound
+        while true {
+            let cellStart = i
+            while i < end && (bytes[i] == 32 || bytes[i] == 9) { i += 1 }
+            var value = 0
+            var digits = 0
+            while i < end, bytes[i] >= 48, bytes[i] <= 57 {
+                value = min(value * 10 + Int(bytes[i] - 48), 1 << 20)
+                digits += 1
+                i += 1
+            }
+            // Tolerate "12.0"-style integers written by float-minded tools.
+            if i < end && bytes[i] == UInt8(ascii: ".") {
+                i += 1
+                while i < end && bytes[i] == 48 { i += 1 }
+            }
+            while i < end && (bytes[i] == 32 || bytes[i] == 9) { i += 1 }
+            let atSeparator = i == end || bytes[i] == UInt8(ascii: ",")
+            if digits == 0 || !atSeparator {
+                var cellEnd = i
+                while cellEnd < end && bytes[cellEnd] != UInt8(ascii: ",") { cellEnd += 1 }
+                let cell = String(decoding: bytes[cellStart..<cellEnd], as: UTF8.self)
+                throw DataError(file: file, offset: cellStart, line: line.number,
+                                message: "column \(column + 1): \"\(cell)\" is not a non-negative integer")
+            }
+            if value > 255 {
+                throw DataError(file: file, offset: cellStart, line: line.number,
+                                message: "column \(column + 1): value \(value) is outside 0-255")
+            }
+            column += 1
+            if column <= columns { table.append(UInt8(value)) }
+            if i == end { break }
+            i += 1   // the comma
+        }
+        guard column == columns else {
+            table.removeLast(min(column, columns))
+            throw DataError(file: file, offset: line.range.lowerBound, line: line.number,
+                            message: "expected \(columns) columns, got \(column)",
+                            hint: "every row needs a label and \(columns - 1) pixels")
+        }
+    }
+
+    // MARK: Labels
+
+    /// Decides whether the label is the first column (true) or the last (false).
+    private static func labelColumn(_ table: [UInt8], rows: Int, columns: Int, header: [String]?,
+                                    options: LoadOptions, file: String) throws -> Bool {
+        switch options.labelColumn {
+        case .first: return true
+        case .last: return false
+        case .auto: break
+        }
+        if let header {
+            if header.first?.lowercased() == "label" { return true }
+            if header.last?.lowercased() == "label" { return false }
+        }
+        // A label column holds only 0-9 and varies; a border pixel column is usually all 0.
+        func looksLikeLabels(_ column: Int) -> Bool {
+            var seen = Set<UInt8>()
+            for r in 0..<rows {
+                let v = table[r * columns + column]
+                if v > 9 { return false }
+                seen.insert(v)
+            }
+            return seen.count > 1 || rows < 2
+        }
+        let first = looksLikeLabels(0), last = looksLikeLabels(columns - 1)
+        return first || !last   // ties go to the first column; neither fails in checkLabels
+    }
+
+    private static func checkLabels(_ table: [UInt8], rows: Int, columns: Int, atFirst: Bool, file: String,
+                                    headerLines: Int, lineNumbers: [Int]) throws {
+        let column = atFirst ? 0 : columns - 1
+        for r in 0..<rows where table[r * columns + column] > 9 {
+            let line = lineNumbers[r + headerLines]
+            throw DataError(file: file, line: line,
+                            message: "label \(table[r * columns + column]) in the \(atFirst ? "first" : "last") column is outside 0-9",
+                            hint: "if the label is in the other column, say so (label column first/last)")
+        }
+    }
+}
+
+private extension String {
+    func trimmingQuotesAndSpaces() -> String {
+        String(self.drop { $0 == " " || $0 == "\"" }.reversed().drop { $0 == " " || $0 == "\"" }.reversed())
+    }
+}
