@@ -45,13 +45,13 @@ enum DataCommands {
         ctx.session.dataset = dataset
         ctx.session.normalized = false
         ctx.session.hasUnsavedChanges = true
-        ctx.console.print("Loaded \(dataset.name) from \(where(dataset)) in \(String(format: "%.2f", seconds)) s")
+        ctx.console.print("Loaded \(dataset.name) from \(origin(of: dataset)) in \(String(format: "%.2f", seconds)) s")
         ctx.console.print(shapeLines(dataset).joined(separator: "\n"))
         for notice in dataset.notices { ctx.console.printError("note: " + notice) }
     }
 
     /// The directory (or file) the data came from, for messages.
-    static func where(_ dataset: Dataset) -> String {
+    static func origin(of dataset: Dataset) -> String {
         guard let first = dataset.files.first else { return dataset.source }
         return dataset.files.count == 1 ? first : (first as NSString).deletingLastPathComponent
     }
