@@ -66,7 +66,7 @@ public enum CommandGroup: String, CaseIterable, Sendable {
 }
 
 /// One shell command: its documentation, its options, and what it does.
-public struct CommandSpec {
+public struct CommandSpec: Sendable {
     public var name: String
     public var group: CommandGroup
     public var summary: String
@@ -79,12 +79,12 @@ public struct CommandSpec {
     public var completions: @Sendable (LiveSession) -> [String]
     /// The first positional argument is a file path (completion offers files).
     public var completesPaths: Bool
-    public var run: (inout CommandContext) throws -> Void
+    public var run: @Sendable (inout CommandContext) throws -> Void
 
     public init(
         name: String, group: CommandGroup, summary: String, usage: String = "", details: String = "",
         options: [OptionSpec] = [], example: String, completions: @escaping @Sendable (LiveSession) -> [String] = { _ in [] },
-        completesPaths: Bool = false, run: @escaping (inout CommandContext) throws -> Void
+        completesPaths: Bool = false, run: @escaping @Sendable (inout CommandContext) throws -> Void
     ) {
         self.name = name
         self.group = group

@@ -19,9 +19,7 @@ struct Repl {
 
     func run() {
         completionShell = shell
-        rl_readline_name = strdup("mnist-shell")
-        rl_catch_signals = 0          // our SIGINT handler only sets a flag
-        rl_attempted_completion_function = complete
+        mnsh_rl_configure(strdup("mnist-shell"), complete)
         using_history()
         stifle_history(2000)
         _ = read_history(historyPath)
@@ -83,18 +81,19 @@ struct Repl {
 
 /// readline's completion hook: words from the command table, or nil to let readline complete paths.
 private func complete(_ text: UnsafePointer<CChar>?, _ start: Int32, _ end: Int32) -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? {
-    guard let shell = completionShell, let buffer = rl_line_buffer else { return nil }
+    guard let shell = completionShell, let buffer = mnsh_rl_line_buffer() else { return nil }
     let bytes = UnsafeRawBufferPointer(start: buffer, count: Int(end))
     let before = String(decoding: bytes, as: UTF8.self)
     switch Completer.complete(before: before, shell: shell) {
     case .paths:
-        rl_attempted_completion_over = 0
+        mnsh_rl_set_completion_over(0)
         return nil
     case .words(let words):
-        rl_attempted_completion_over = 1
+        mnsh_rl_set_completion_over(1)
         completionWords = words
         completionIndex = 0
-        return rl_completion_matches(text ?? "", { _, _ in
+        guard let text else { return nil }
+        return rl_completion_matches(text, { _, _ in
             guard completionIndex < completionWords.count else { return nil }
             defer { completionIndex += 1 }
             return strdup(completionWords[completionIndex])

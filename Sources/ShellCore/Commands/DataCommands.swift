@@ -45,9 +45,15 @@ enum DataCommands {
         ctx.session.dataset = dataset
         ctx.session.normalized = false
         ctx.session.hasUnsavedChanges = true
-        ctx.console.print("Loaded \(dataset.name) from \(dataset.source) in \(String(format: "%.2f", seconds)) s")
+        ctx.console.print("Loaded \(dataset.name) from \(origin(of: dataset)) in \(String(format: "%.2f", seconds)) s")
         ctx.console.print(shapeLines(dataset).joined(separator: "\n"))
         for notice in dataset.notices { ctx.console.printError("note: " + notice) }
+    }
+
+    /// The directory (or file) the data came from, for messages.
+    static func origin(of dataset: Dataset) -> String {
+        guard let first = dataset.files.first else { return dataset.source }
+        return dataset.files.count == 1 ? first : (first as NSString).deletingLastPathComponent
     }
 
     static func loadOptions(_ args: ParsedArguments) throws -> LoadOptions {
@@ -74,17 +80,15 @@ enum DataCommands {
     /// MNIST from the data directory, else a download, else the offline sample.
     static func loadMNIST(_ ctx: inout CommandContext, options: LoadOptions) throws -> Dataset {
         let session = ctx.session
-        if let found = DatasetLoader.findMNIST(dataDir: session.dataDir) {
-            var dataset = try DatasetLoader.load(path: found, options: options)
-            dataset.source = "mnist (\(found))"
+        if let dataset = try DatasetLoader.loadMNIST(dataDir: session.dataDir, options: options) {
             return dataset
         }
         let offline = session.offline || ctx.args.has("offline")
         if !offline && wantsDownload(ctx) {
             do {
                 try download(ctx)
-                if let found = DatasetLoader.findMNIST(dataDir: session.dataDir) {
-                    return try DatasetLoader.load(path: found, options: options)
+                if let dataset = try DatasetLoader.loadMNIST(dataDir: session.dataDir, options: options) {
+                    return dataset
                 }
             } catch {
                 ctx.console.printError("warning: download failed: \(error)")
