@@ -26,7 +26,7 @@ public enum SessionStore {
     public static func save(_ snapshot: SessionSnapshot, name: String, directory: String = defaultDirectory,
                             date: Date = Date()) throws -> SessionManifest {
         try SessionName.validate(name)
-        try checkConsistency(snapshot, name: name)
+        try checkConsistency(snapshot, name: path(directory, name))
         do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
             throw SessionError(file: directory, problem: "cannot create the sessions directory: \(error.localizedDescription)")
         }
@@ -46,6 +46,7 @@ public enum SessionStore {
             try? FileManager.default.removeItem(atPath: temp)
             throw error
         }
+        cleanStaleEntries(in: directory)   // a `.NAME.old-*` left by an earlier crash is obsolete now
         return manifest
     }
 
@@ -54,7 +55,7 @@ public enum SessionStore {
             throw SessionError(file: name, problem: "random generator '\(role)' has \(words.count) state words, expected 4")
         }
         if let model = snapshot.model {
-            try WeightsCheck.check(snapshot.weights, against: model.parameters, file: "weights")
+            try WeightsCheck.check(snapshot.weights, against: model.parameters, file: name + " (weights to save)")
         } else if !snapshot.weights.isEmpty {
             throw SessionError(file: name, problem: "the snapshot has weights but no model architecture")
         }

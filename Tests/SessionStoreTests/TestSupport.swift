@@ -31,7 +31,7 @@ func sessionError(_ body: () throws -> Void, file: StaticString = #filePath, lin
 /// A snapshot with every field set, including awkward floats (NaN payloads, -0, subnormals).
 func fullSnapshot() -> SessionSnapshot {
     let kernel = (0..<(6 * 4)).map { Float($0) * 0.37 - 3 }
-    var bias: [Float] = [0, -0.0, .nan, 1e-45]
+    var bias: [Float] = [0, -0.0, .nan, .leastNonzeroMagnitude]
     bias[2] = Float(bitPattern: 0x7fc0_1234)
     let model = ModelSpec(
         inputShape: [2, 3, 1],

@@ -1,0 +1,126 @@
+import Foundation
+import SessionStore
+import XCTest
+
+/// Save/load round trip, listing and removal.
+final class SessionStoreTests: XCTestCase {
+    func testRoundTripRestoresEveryFieldBitExact() throws {
+        let dir = try makeTempDirectory(self)
+        let snapshot = fullSnapshot()
+        let date = Date(timeIntervalSince1970: 1_800_000_000)
+        let manifest = try SessionStore.save(snapshot, name: "run-1", directory: dir, date: date)
+        XCTAssertEqual(manifest.savedAt, "2027-01-15T08:00:00Z")
+
+        let loaded = try SessionStore.load(name: "run-1", directory: dir)
+        var expected = snapshot
+        expected.savedAt = date
+        XCTAssertEqual(loaded.snapshot, expected)
+        XCTAssertEqual(loaded.manifest, manifest)
+        // Spot-check the bit patterns the synthesized equality relies on.
+        guard case .float32(let bias) = loaded.snapshot.weights[1].values else { return XCTFail("bias is not float32") }
+        XCTAssertEqual(bias.map(\.bitPattern), [0, 0x8000_0000, 0x7fc0_1234, 1])
+        XCTAssertEqual(loaded.snapshot.history.epochs[1].loss.isNaN, true)
+        XCTAssertNil(loaded.snapshot.history.epochs[0].valLoss)
+        XCTAssertEqual(loaded.snapshot.rng["training"], [0, 1, .max, 0x8000_0000_0000_0001])
+        // The data file does not exist: the model is restored anyway, with a note.
+        guard case .missing(let files, let note) = loaded.dataset else { return XCTFail("expected missing data, got \(loaded.dataset)") }
+        XCTAssertEqual(files, ["/nonexistent/train.gz"])
+        XCTAssertTrue(note.contains("load mnist"), note)
+    }
+
+    func testEmptySessionRoundTrips() throws {
+        let dir = try makeTempDirectory(self)
+        try SessionStore.save(SessionSnapshot(), name: "empty", directory: dir, date: Date(timeIntervalSince1970: 0))
+        let loaded = try SessionStore.load(name: "empty", directory: dir)
+        XCTAssertEqual(loaded.snapshot, SessionSnapshot(savedAt: Date(timeIntervalSince1970: 0)))
+        XCTAssertEqual(loaded.dataset, .none)
+    }
+
+    func testSaveReplacesAndLeavesNoHiddenEntries() throws {
+        let dir = try makeTempDirectory(self)
+        var snapshot = fullSnapshot()
+        try SessionStore.save(snapshot, name: "a", directory: dir)
+        snapshot.epochsTrained = 7
+        snapshot.commandHistory.append("train")
+        try SessionStore.save(snapshot, name: "a", directory: dir)
+        let loaded = try SessionStore.load(name: "a", directory: dir)
+        XCTAssertEqual(loaded.snapshot.epochsTrained, 7)
+        XCTAssertEqual(loaded.snapshot.commandHistory.last, "train")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["a"])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir + "/a").sorted(),
+                       ["history.txt", "manifest.json", "state.npz", "weights.npz"])
+    }
+
+    func testManifestIsReadableSortedJSON() throws {
+        let dir = try makeTempDirectory(self)
+        try SessionStore.save(fullSnapshot(), name: "m", directory: dir)
+        let text = try String(contentsOfFile: dir + "/m/manifest.json", encoding: .utf8)
+        XCTAssertTrue(text.contains("\"format_version\" : 1"), text)
+        XCTAssertTrue(text.contains("\"epochs_trained\" : 2"), text)
+        XCTAssertTrue(text.contains("\"learning_rate\""), text)
+        let keys = text.split(separator: "\n").filter { $0.hasPrefix("  \"") }.map { $0.split(separator: "\"")[1] }
+        XCTAssertEqual(keys, keys.sorted())
+        let history = try String(contentsOfFile: dir + "/m/history.txt", encoding: .utf8)
+        XCTAssertEqual(history, fullSnapshot().commandHistory.map { $0 + "\n" }.joined())
+    }
+
+    func testListShowsOneLineSummaries() throws {
+        let dir = try makeTempDirectory(self)
+        XCTAssertEqual(try SessionStore.list(directory: dir + "/none"), [])
+        try SessionStore.save(fullSnapshot(), name: "b", directory: dir, date: Date(timeIntervalSince1970: 100))
+        try SessionStore.save(SessionSnapshot(), name: "a", directory: dir, date: Date(timeIntervalSince1970: 200))
+        try FileManager.default.createDirectory(atPath: dir + "/.b.tmp-1-2", withIntermediateDirectories: false)
+        try FileManager.default.createDirectory(atPath: dir + "/broken", withIntermediateDirectories: false)
+        try Data("{}".utf8).write(to: URL(fileURLWithPath: dir + "/broken/manifest.json"))
+
+        let rows = try SessionStore.list(directory: dir)
+        XCTAssertEqual(rows.map(\.name), ["a", "b", "broken"])
+        let b = rows[1]
+        XCTAssertEqual(b.savedAt, Date(timeIntervalSince1970: 100))
+        XCTAssertEqual(b.dataset, "MNIST")
+        XCTAssertEqual(b.model, "Flatten → Dense(4, sigmoid) → Dropout(0.2)")
+        XCTAssertEqual(b.epochsTrained, 2)
+        XCTAssertEqual(b.lastTestAccuracy, 0.9731)
+        let onDisk = try ["history.txt", "manifest.json", "state.npz", "weights.npz"].reduce(0) {
+            $0 + ((try FileManager.default.attributesOfItem(atPath: dir + "/b/" + $1)[.size] as? Int) ?? 0)
+        }
+        XCTAssertEqual(b.bytes, onDisk)
+        XCTAssertNil(rows[0].model)
+        XCTAssertEqual(rows[2].problem, "missing field 'format_version'")
+    }
+
+    func testRemove() throws {
+        let dir = try makeTempDirectory(self)
+        try SessionStore.save(SessionSnapshot(), name: "gone", directory: dir)
+        try SessionStore.save(SessionSnapshot(), name: "kept", directory: dir)
+        try SessionStore.remove(name: "gone", directory: dir)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["kept"])
+        let error = sessionError { try SessionStore.remove(name: "gone", directory: dir) }
+        XCTAssertEqual(error?.problem, "no saved session called 'gone'")
+        XCTAssertEqual(error?.hint, "saved sessions: kept")
+    }
+
+    func testRecoversFromCrashBetweenFallbackRenames() throws {
+        // Without RENAME_EXCHANGE a save renames NAME to .NAME.old-PID, then the new copy to NAME.
+        // A crash in between leaves only the old copy: load and list must still find it.
+        let dir = try makeTempDirectory(self)
+        try SessionStore.save(fullSnapshot(), name: "x", directory: dir)
+        try FileManager.default.moveItem(atPath: dir + "/x", toPath: dir + "/.x.old-999999")
+        XCTAssertEqual(try SessionStore.list(directory: dir).map(\.name), ["x"])
+        XCTAssertEqual(try SessionStore.load(name: "x", directory: dir).snapshot.epochsTrained, 2)
+        // The next save puts a fresh copy in place and cleans the stale one up.
+        try SessionStore.save(SessionSnapshot(), name: "x", directory: dir)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["x"])
+    }
+
+    func testNameValidation() {
+        for (name, problem) in [("", "a session name cannot be empty"), (".hidden", "session name cannot start with '.'"),
+                                ("a/b", "session name contains '/'"), ("naïve", "session name contains 'ï'"),
+                                (String(repeating: "x", count: 65), "session name is 65 characters long")] {
+            XCTAssertEqual(sessionError { try SessionName.validate(name) }?.problem, problem, name)
+        }
+        for name in ["run-1", "mlp_784.v2", "A", String(repeating: "x", count: 64)] {
+            XCTAssertNoThrow(try SessionName.validate(name), name)
+        }
+    }
+}
