@@ -1,5 +1,5 @@
 // Test helper for the atomic-save kill test: saves session NAME in DIRECTORY over and over,
-// generation 1, 2, 3, ..., until it is killed. Every array of generation g holds the value g and
+// generation g+1, g+2, ... (g from the existing save, else 0), until it is killed. Every array of generation g holds the value g and
 // `epochs_trained` is g, so a reader can tell a consistent save from a mixed or torn one.
 //
 //     session-save-stress DIRECTORY NAME
@@ -16,6 +16,9 @@ let shape = [256, 512]
 let model = ModelSpec(inputShape: [256], layers: [LayerSpec(type: "Dense", name: "dense", units: 512, activation: "relu")],
                       parameters: [ParameterSpec(name: "dense.kernel", shape: shape), ParameterSpec(name: "dense.bias", shape: [512])])
 var generation = 1
+if let existing = try? SessionStore.load(name: name, directory: directory, verifyDataset: false) {
+    generation = existing.snapshot.epochsTrained + 1
+}
 while true {
     let g = Float(generation)
     let snapshot = SessionSnapshot(
