@@ -20,7 +20,7 @@ final class AtomicSaveTests: XCTestCase {
         var rng = SystemRandomNumberGenerator()
         var lastGeneration = 0
         var sawLeftovers = false
-        for round in 0..<30 {
+        for round in 0..<20 {
             let child = Process()
             child.executableURL = tool
             child.arguments = [dir, "stress"]
