@@ -1,6 +1,17 @@
+import Foundation
+
 /// Rules for session names: letters, digits, `-`, `_`, `.`; not starting with `.`; at most 64.
 public enum SessionName {
     public static let maximumLength = 64
+
+    /// A default name for an unnamed session: "session-20261121-104500" (UTC).
+    public static func timestamped(_ date: Date = Date()) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "yyyyMMdd-HHmmss"
+        return "session-" + f.string(from: date)
+    }
 
     public static func validate(_ name: String) throws {
         func fail(_ problem: String) -> SessionError {

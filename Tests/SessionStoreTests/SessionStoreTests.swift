@@ -119,7 +119,8 @@ final class SessionStoreTests: XCTestCase {
                                 (String(repeating: "x", count: 65), "session name is 65 characters long")] {
             XCTAssertEqual(sessionError { try SessionName.validate(name) }?.problem, problem, name)
         }
-        for name in ["run-1", "mlp_784.v2", "A", String(repeating: "x", count: 64)] {
+        XCTAssertEqual(SessionName.timestamped(Date(timeIntervalSince1970: 1_800_000_000)), "session-20270115-080000")
+        for name in [SessionName.timestamped(), "run-1", "mlp_784.v2", "A", String(repeating: "x", count: 64)] {
             XCTAssertNoThrow(try SessionName.validate(name), name)
         }
     }
