@@ -22,7 +22,8 @@ struct Repl {
         mnsh_rl_configure(strdup("mnist-shell"), complete)
         using_history()
         stifle_history(2000)
-        _ = read_history(historyPath)
+        // append_history only appends to a file that exists: create it on the first run.
+        if read_history(historyPath) == ENOENT { _ = write_history(historyPath) }
 
         while !shell.quitRequested {
             guard let line = readLine(prompt: prompt()) else {
