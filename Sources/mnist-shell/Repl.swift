@@ -52,6 +52,8 @@ struct Repl {
     private func readLine(prompt: String) -> String? {
         receivedLine = nil
         endOfInput = false
+        // A Ctrl-C that came after the last command stopped looking is spent; don't replay it here.
+        csupport_sigint_clear()
         rl_callback_handler_install(prompt, { raw in
             if let raw {
                 receivedLine = String(cString: raw)
@@ -62,19 +64,23 @@ struct Repl {
             rl_callback_handler_remove()
         })
         while receivedLine == nil && !endOfInput {
-            var fds = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&fds, 1, -1)
-            if ready < 0 {
-                if errno == EINTR && csupport_sigint_pending() != 0 {
-                    csupport_sigint_clear()
-                    rl_replace_line("", 0)
-                    FileHandle.standardOutput.write(Data("^C\n".utf8))
-                    rl_on_new_line()
-                    rl_redisplay()
-                }
-                continue
+            if csupport_sigint_pending() != 0 {
+                csupport_sigint_clear()
+                // Leave an incremental search (Ctrl-R) or a half-typed key sequence too, as
+                // readline's own SIGINT handling does; otherwise the next Enter runs the match.
+                rl_free_line_state()
+                rl_callback_sigcleanup()
+                rl_replace_line("", 0)
+                FileHandle.standardOutput.write(Data("^C\n".utf8))
+                rl_on_new_line()
+                rl_redisplay()
             }
-            rl_callback_read_char()
+            // Ctrl-C inside poll ends it with EINTR; the timeout catches one that lands while
+            // readline is busy with a key, which would otherwise wait for the next keypress.
+            var fds = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
+            if poll(&fds, 1, 100) > 0 {
+                rl_callback_read_char()
+            }
         }
         return receivedLine
     }

@@ -57,6 +57,20 @@ final class InteractiveTests: XCTestCase {
         XCTAssertEqual(term.waitForExit(), 0)
     }
 
+    func testCtrlCCancelsAHistorySearch() throws {
+        let term = try startShell()
+        try run("help load", in: term)
+        term.send("\u{12}h")  // Ctrl-R: reverse incremental search, which finds "help load"
+        try term.expect("reverse-i-search")
+        try term.expect("help load")
+        term.send("\u{3}")
+        try term.expect("^C")
+        try term.expect("mnist> ")
+        let output = PseudoTerminal.stripANSI(try run("help quit", in: term))
+        XCTAssertTrue(output.contains("usage: quit"), "the search was abandoned, not accepted: \(output)")
+        XCTAssertFalse(output.contains("usage: load"), output)
+    }
+
     func testCtrlCDuringLoadLeavesTheShellRunning() throws {
         try ShellProcess.requireFashion()
         let term = try startShell()
