@@ -71,6 +71,21 @@ final class InteractiveTests: XCTestCase {
         XCTAssertFalse(output.contains("usage: load"), output)
     }
 
+    func testCtrlCAnswersAQuestion() throws {
+        let empty = home.appendingPathComponent("empty")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        let term = try startShell(environment: ["MNIST_SHELL_OFFLINE": "0", "MNIST_SHELL_DATA": empty.path])
+        term.send("load mnist\r")
+        try term.expect("Download it")
+        try term.expect("[Y/n] ")
+        term.send("\u{3}")  // means "no": nothing is downloaded, and the shell does not wait for Enter
+        try term.expect("^C")
+        try term.expect("mnist> ")
+        XCTAssertTrue(term.isRunning)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: empty.path), [], "nothing downloaded")
+        XCTAssertTrue(PseudoTerminal.stripANSI(try run("help quit", in: term)).contains("usage: quit"))
+    }
+
     func testCtrlCDuringLoadLeavesTheShellRunning() throws {
         try ShellProcess.requireFashion()
         let term = try startShell()
