@@ -33,6 +33,8 @@ struct Repl {
             case .line(let text): line = text
             case .interrupted: continue  // the line was discarded: prompt again
             case .endOfInput:  // Ctrl-D
+                // readline ends the line itself when bracketed paste is on (the default since 8.1).
+                if let paste = rl_variable_value("enable-bracketed-paste"), String(cString: paste) == "on" { break input }
                 FileHandle.standardOutput.write(Data("\n".utf8))
                 break input
             }

@@ -40,6 +40,8 @@ final class InteractiveTests: XCTestCase {
         }
         term.send("\u{4}")
         XCTAssertEqual(term.waitForExit(), 0)
+        XCTAssertEqual(term.unmatchedOutput.filter { $0 == "\n" || $0 == "\r\n" }.count, 1,
+                       "Ctrl-D ends the prompt line, without a blank line: \(String(reflecting: term.unmatchedOutput))")
     }
 
     func testCtrlCAtThePromptDiscardsTheLineAndKeepsTheShell() throws {

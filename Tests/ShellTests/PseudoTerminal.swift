@@ -138,7 +138,7 @@ final class PseudoTerminal {
             let remaining = deadline.timeIntervalSinceNow
             let open = remaining > 0 && readAvailable(waitingUpTo: min(remaining, 0.1))
             if remaining <= 0 || !open {
-                let seen = PseudoTerminal.stripANSI(String(decoding: pending, as: UTF8.self))
+                let seen = unmatchedOutput
                 let why = remaining <= 0 ? "after \(timeout) s" : "before the shell closed the terminal"
                 let message = "expected \(String(reflecting: text)) \(why); unmatched output: \(String(reflecting: seen))"
                 XCTFail(message, file: file, line: line)
@@ -162,8 +162,13 @@ final class PseudoTerminal {
             }
             _ = readAvailable(waitingUpTo: 0.02)
         }
-        XCTFail("mnist-shell did not exit within \(timeout) s; output: \(String(reflecting: PseudoTerminal.stripANSI(String(decoding: pending, as: UTF8.self))))", file: file, line: line)
+        XCTFail("mnist-shell did not exit within \(timeout) s; output: \(String(reflecting: unmatchedOutput))", file: file, line: line)
         return nil
+    }
+
+    /// Output read but not yet consumed by `expect`, escapes stripped (e.g. what came before the exit).
+    var unmatchedOutput: String {
+        PseudoTerminal.stripANSI(String(decoding: pending, as: UTF8.self))
     }
 
     /// Whether the shell is still running (it has not exited and was not reaped).
