@@ -1,3 +1,5 @@
+// Linux only, like PseudoTerminal.
+#if canImport(Glibc)
 import Foundation
 import XCTest
 
@@ -218,3 +220,4 @@ final class InteractiveTests: XCTestCase {
         XCTAssertEqual(term.waitForExit(), 0)
     }
 }
+#endif

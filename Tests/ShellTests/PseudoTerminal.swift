@@ -1,3 +1,5 @@
+// Linux only: the pty set-up uses Linux ioctls and glibc constants.
+#if canImport(Glibc)
 import Foundation
 import Glibc
 import XCTest
@@ -99,10 +101,9 @@ final class PseudoTerminal {
     }
 
     deinit {
-        if exitStatus == nil {
+        if !reap(blocking: false) {
             kill(pid, SIGKILL)
-            var status: Int32 = 0
-            waitpid(pid, &status, 0)
+            reap(blocking: true)
         }
         close(master)
     }
@@ -147,23 +148,24 @@ final class PseudoTerminal {
         }
     }
 
-    /// Waits for the shell to exit, draining its output, and returns its exit status (128 + N for
-    /// signal N). Fails the test, kills the shell and returns nil after `timeout` seconds.
+    /// Waits for the shell to exit and reads the rest of its output; returns its exit status (128 + N
+    /// for signal N). After `timeout` seconds, fails the test, kills the shell and returns nil.
     @discardableResult
     func waitForExit(timeout: TimeInterval = 5, file: StaticString = #filePath, line: UInt = #line) -> Int32? {
         let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if let exitStatus { return exitStatus }
-            var status: Int32 = 0
-            if waitpid(pid, &status, WNOHANG) == pid {
-                let signal = status & 0x7F
-                exitStatus = signal == 0 ? (status >> 8) & 0xFF : 128 + signal
-                return exitStatus
+        while !reap(blocking: false) {
+            guard Date() < deadline else {
+                XCTFail("mnist-shell did not exit within \(timeout) s; output: \(String(reflecting: unmatchedOutput))", file: file, line: line)
+                kill(pid, SIGKILL)
+                reap(blocking: true)
+                return nil
             }
             _ = readAvailable(waitingUpTo: 0.02)
         }
-        XCTFail("mnist-shell did not exit within \(timeout) s; output: \(String(reflecting: unmatchedOutput))", file: file, line: line)
-        return nil
+        // What the shell wrote just before exiting is still buffered in the pty (bounded: 1 s).
+        var reads = 0
+        while reads < 100, readAvailable(waitingUpTo: 0.01) { reads += 1 }
+        return exitStatus
     }
 
     /// Output read but not yet consumed by `expect`, escapes stripped (e.g. what came before the exit).
@@ -171,11 +173,18 @@ final class PseudoTerminal {
         PseudoTerminal.stripANSI(String(decoding: pending, as: UTF8.self))
     }
 
-    /// Whether the shell is still running (it has not exited and was not reaped).
-    var isRunning: Bool {
-        guard exitStatus == nil else { return false }
+    /// Whether the shell is still running.
+    var isRunning: Bool { !reap(blocking: false) }
+
+    /// Collects the shell's exit status once it has exited; true if it has.
+    @discardableResult
+    private func reap(blocking: Bool) -> Bool {
+        if exitStatus != nil { return true }
         var status: Int32 = 0
-        return waitpid(pid, &status, WNOHANG) == 0
+        guard waitpid(pid, &status, blocking ? 0 : WNOHANG) == pid else { return false }
+        let signal = status & 0x7F
+        exitStatus = signal == 0 ? (status >> 8) & 0xFF : 128 + signal
+        return true
     }
 
     /// Appends whatever the master has within `seconds`; false once the slave side is closed.
@@ -235,3 +244,4 @@ final class PseudoTerminal {
         return nil
     }
 }
+#endif
