@@ -1,0 +1,159 @@
+/// How a convolution treats the image border, as Keras's `padding` argument.
+public enum Padding: String, Sendable, CaseIterable {
+    /// No padding: only positions where the whole kernel fits (output floor((H - k) / s) + 1).
+    case valid
+    /// Zero padding so the output is ceil(H / s); any odd padding goes to the bottom/right.
+    case same
+}
+
+/// The geometry of a 2-D convolution over NHWC images, and the patch copies that turn it into a
+/// matrix product.
+///
+/// `im2col` writes one row per output position holding its receptive field in (kh, kw, c) order,
+/// so that rows x kernel[(kh*kw*c), filters] is the output in NHWC order. For a fixed kernel row the
+/// field is one contiguous run of `kernelWidth * channels` input values, so both copies move whole
+/// runs (clipped at the border) instead of single values.
+struct ConvGeometry: Equatable, Sendable {
+    let height: Int
+    let width: Int
+    let channels: Int
+    let kernelHeight: Int
+    let kernelWidth: Int
+    let stride: Int
+    let padTop: Int
+    let padLeft: Int
+    let outHeight: Int
+    let outWidth: Int
+
+    /// Geometry for an input of `height x width x channels`, or nil when the kernel does not fit
+    /// (valid padding with a kernel larger than the input).
+    init?(height: Int, width: Int, channels: Int, kernel: Int, stride: Int, padding: Padding) {
+        self.height = height
+        self.width = width
+        self.channels = channels
+        kernelHeight = kernel
+        kernelWidth = kernel
+        self.stride = stride
+        switch padding {
+        case .valid:
+            guard height >= kernel, width >= kernel else { return nil }
+            outHeight = (height - kernel) / stride + 1
+            outWidth = (width - kernel) / stride + 1
+            padTop = 0
+            padLeft = 0
+        case .same:
+            outHeight = (height + stride - 1) / stride
+            outWidth = (width + stride - 1) / stride
+            padTop = max((outHeight - 1) * stride + kernel - height, 0) / 2
+            padLeft = max((outWidth - 1) * stride + kernel - width, 0) / 2
+        }
+    }
+
+    /// Values per input sample.
+    var inputSize: Int { height * width * channels }
+    /// Output positions per sample (rows of the patch matrix per sample).
+    var positions: Int { outHeight * outWidth }
+    /// Values per patch (columns of the patch matrix).
+    var patchSize: Int { kernelHeight * kernelWidth * channels }
+
+    /// Calls `body(row, kernelRow, inputOffset, lo, hi)` for every kernel row of every output
+    /// position of `samples` images: columns `lo..<hi` (in units of values, within the kernel row)
+    /// map to the input run starting at `inputOffset`; columns outside `lo..<hi` are padding.
+    /// `inputOffset` is meaningless when `lo == hi`.
+    @inline(__always)
+    private func forEachRun(samples: Int, _ body: (_ row: Int, _ kernelRow: Int, _ inputOffset: Int, _ lo: Int, _ hi: Int) -> Void) {
+        var row = 0
+        for n in 0..<samples {
+            let image = n * inputSize
+            for oh in 0..<outHeight {
+                let ih0 = oh * stride - padTop
+                for ow in 0..<outWidth {
+                    let iw0 = ow * stride - padLeft
+                    let lo = max(0, -iw0) * channels
+                    let hi = min(kernelWidth, width - iw0) * channels
+                    for ki in 0..<kernelHeight {
+                        let ih = ih0 + ki
+                        if ih < 0 || ih >= height || lo >= hi {
+                            body(row, ki, 0, 0, 0)
+                        } else {
+                            body(row, ki, image + (ih * width + iw0) * channels, lo, hi)
+                        }
+                    }
+                    row += 1
+                }
+            }
+        }
+    }
+
+    /// Copies the patches of `samples` consecutive images at `input` into `cols`
+    /// ([samples * positions, patchSize], row-major), zeros where the kernel overhangs.
+    func im2col(_ input: UnsafePointer<Float>, samples: Int, into cols: UnsafeMutablePointer<Float>) {
+        let run = kernelWidth * channels
+        let k = patchSize
+        if padTop == 0 && padLeft == 0 && (outHeight - 1) * stride + kernelHeight <= height
+            && (outWidth - 1) * stride + kernelWidth <= width {
+            // Interior only (valid padding): every run is whole, no border tests.
+            var dst = cols
+            for n in 0..<samples {
+                let image = input + n * inputSize
+                for oh in 0..<outHeight {
+                    for ow in 0..<outWidth {
+                        var src = image + (oh * stride * width + ow * stride) * channels
+                        for ki in 0..<kernelHeight {
+                            let d = dst + ki * run
+                            for t in 0..<run { d[t] = src[t] }
+                            src += width * channels
+                        }
+                        dst += k
+                    }
+                }
+            }
+            return
+        }
+        forEachRun(samples: samples) { row, ki, offset, lo, hi in
+            let d = cols + row * k + ki * run
+            if lo >= hi {
+                for t in 0..<run { d[t] = 0 }
+                return
+            }
+            for t in 0..<lo { d[t] = 0 }
+            let s = input + offset
+            for t in lo..<hi { d[t] = s[t] }
+            for t in hi..<run { d[t] = 0 }
+        }
+    }
+
+    /// Adds the patch gradients `cols` back onto the images they came from: the inverse of
+    /// `im2col`. Overwrites `samples` images at `output` (zeroes them first).
+    func col2im(_ cols: UnsafePointer<Float>, samples: Int, into output: UnsafeMutablePointer<Float>) {
+        output.update(repeating: 0, count: samples * inputSize)
+        let run = kernelWidth * channels
+        let k = patchSize
+        forEachRun(samples: samples) { row, ki, offset, lo, hi in
+            guard lo < hi else { return }
+            let s = cols + row * k + ki * run
+            let d = output + offset
+            for t in lo..<hi { d[t] += s[t] }
+        }
+    }
+}
+
+/// A growable buffer owned by one layer and reused across batches, so the hot loops allocate
+/// nothing after the first batch. Contents are undefined after `reserve` grows it.
+final class ScratchBuffer<Element> {
+    private(set) var pointer: UnsafeMutablePointer<Element>
+    private(set) var capacity = 0
+
+    init() { pointer = .allocate(capacity: 0) }
+    deinit { pointer.deallocate() }
+
+    /// Makes room for `count` elements and returns the start of the buffer.
+    func reserve(_ count: Int) -> UnsafeMutablePointer<Element> {
+        if count > capacity {
+            pointer.deallocate()
+            pointer = .allocate(capacity: count)
+            capacity = count
+        }
+        return pointer
+    }
+}
