@@ -198,7 +198,10 @@ public final class Conv2D: Layer {
         case nil:
             g.update(from: dy, count: rows * f)
         case .relu:
-            for i in 0..<rows * f { g[i] = y[i] > 0 ? dy[i] : 0 }
+            for i in 0..<rows * f {
+                let d = dy[i]  // loaded unconditionally so the loop vectorises
+                g[i] = y[i] > 0 ? d : 0
+            }
         case .sigmoid:
             for i in 0..<rows * f { g[i] = dy[i] * y[i] * (1 - y[i]) }
         case .tanh:

@@ -67,22 +67,7 @@ public final class MaxPool2D: Layer {
                     let image = xp.baseAddress! + sample * h * w * c
                     for r in 0..<oh {
                         for q in 0..<ow {
-                            let corner = image + (r * s * w + q * s) * c
-                            for ch in 0..<c {
-                                o[ch] = corner[ch]
-                                a[ch] = 0
-                            }
-                            for i in 0..<p {
-                                for j in 0..<p where i > 0 || j > 0 {
-                                    let v = corner + (i * w + j) * c
-                                    let k = Int32(i * p + j)
-                                    for ch in 0..<c {
-                                        let better = v[ch] > o[ch]
-                                        o[ch] = better ? v[ch] : o[ch]
-                                        a[ch] = better ? k : a[ch]
-                                    }
-                                }
-                            }
+                            Self.maxOfWindow(image + (r * s * w + q * s) * c, rowStride: w * c, pool: p, channels: c, into: o, argmax: a)
                             o += c
                             a += c
                         }
@@ -118,13 +103,9 @@ public final class MaxPool2D: Layer {
                             let corner = image + (r * s * w + q * s) * c
                             for i in 0..<p {
                                 for j in 0..<p {
-                                    let d = corner + (i * w + j) * c
-                                    let k = Int32(i * p + j)
-                                    if s >= p {
-                                        for ch in 0..<c { d[ch] = a[ch] == k ? g[ch] : 0 }
-                                    } else {
-                                        for ch in 0..<c { d[ch] += a[ch] == k ? g[ch] : 0 }
-                                    }
+                                    Self.route(
+                                        g, argmax: a, position: Int32(i * p + j), channels: c, into: corner + (i * w + j) * c,
+                                        accumulate: s < p)
                                 }
                             }
                             g += c
@@ -135,5 +116,52 @@ public final class MaxPool2D: Layer {
             }
         }
         return Tensor(shape: [n, h, w, c], data: dx)
+    }
+
+    /// Max over one pool x pool window of `channels`-long pixels starting at `corner`, and the
+    /// window position (i * pool + j) where each channel's maximum first occurs.
+    /// The selects are written as bit masks: written as `better ? x : best`, LLVM turns the
+    /// stores into per-lane branches instead of vector blends.
+    @inline(__always)
+    private static func maxOfWindow(
+        _ corner: UnsafePointer<Float>, rowStride: Int, pool: Int, channels: Int,
+        into out: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>
+    ) {
+        for ch in 0..<channels {
+            out[ch] = corner[ch]
+            argmax[ch] = 0
+        }
+        for i in 0..<pool {
+            for j in 0..<pool where i > 0 || j > 0 {
+                let v = corner + i * rowStride + j * channels
+                let position = Int32(i * pool + j)
+                for ch in 0..<channels {
+                    let x = v[ch], best = out[ch], at = argmax[ch]
+                    let mask: UInt32 = x > best ? .max : 0
+                    out[ch] = Float(bitPattern: (x.bitPattern & mask) | (best.bitPattern & ~mask))
+                    argmax[ch] = (position & Int32(bitPattern: mask)) | (at & ~Int32(bitPattern: mask))
+                }
+            }
+        }
+    }
+
+    /// Writes (or adds, for overlapping windows) each channel's gradient `g` at window position
+    /// `position` where that channel's maximum was, zero elsewhere.
+    @inline(__always)
+    private static func route(
+        _ g: UnsafePointer<Float>, argmax: UnsafePointer<Int32>, position: Int32, channels: Int,
+        into d: UnsafeMutablePointer<Float>, accumulate: Bool
+    ) {
+        if accumulate {
+            for ch in 0..<channels {
+                let v = g[ch], old = d[ch]
+                d[ch] = argmax[ch] == position ? old + v : old
+            }
+        } else {
+            for ch in 0..<channels {
+                let v = g[ch]
+                d[ch] = argmax[ch] == position ? v : 0
+            }
+        }
     }
 }
