@@ -110,6 +110,10 @@ public final class Conv2D: Layer {
         output = nil
     }
 
+    /// Whether patches are stored transposed ([patchSize, rows]): for one input channel the
+    /// row-major patch rows are made of runs too short (kernelWidth values) to copy quickly.
+    private static func transposedPatches(_ g: ConvGeometry) -> Bool { g.channels == 1 }
+
     /// Samples per chunk so a chunk's patch matrix stays near `chunkBytes`.
     private func chunkSamples(_ g: ConvGeometry, batch: Int) -> Int {
         let perSample = g.positions * g.patchSize * MemoryLayout<Float>.stride
@@ -130,6 +134,7 @@ public final class Conv2D: Layer {
         let rowsPerSample = g.positions, k = g.patchSize, f = filters
         let chunk = chunkSamples(g, batch: n)
         let patches = cols.reserve(chunk * rowsPerSample * k)
+        let transposed = Self.transposedPatches(g)
         let total = n * rowsPerSample * f
         var out = [Float](unsafeUninitializedCapacity: total) { _, count in count = total }
         let biasValues = useBias ? parameters[1].value.data : zeroBias
@@ -142,8 +147,15 @@ public final class Conv2D: Layer {
                                 let m = min(chunk, n - start)
                                 let rows = m * rowsPerSample
                                 let o = op.baseAddress! + start * rowsPerSample * f
-                                g.im2col(xp.baseAddress! + start * g.inputSize, samples: m, into: patches)
-                                BLAS.gemm(m: rows, n: f, k: k, a: patches, lda: k, b: wp.baseAddress!, ldb: f, c: o, ldc: f)
+                                let image = xp.baseAddress! + start * g.inputSize
+                                if transposed {
+                                    g.im2colTransposed(image, samples: m, into: patches)
+                                } else {
+                                    g.im2col(image, samples: m, into: patches)
+                                }
+                                BLAS.gemm(
+                                    transA: transposed, m: rows, n: f, k: k, a: patches, lda: transposed ? rows : k,
+                                    b: wp.baseAddress!, ldb: f, c: o, ldc: f)
                                 addBiasAndActivate(o, rows: rows, bias: bp.baseAddress!)
                             }
                         }
@@ -223,6 +235,7 @@ public final class Conv2D: Layer {
         let rowsPerSample = g.positions, k = g.patchSize, f = filters
         let chunk = chunkSamples(g, batch: n)
         let patches = cols.reserve(chunk * rowsPerSample * k)
+        let transposed = Self.transposedPatches(g)
         let masked = maskedGradient.reserve(chunk * rowsPerSample * f)
         let patchGradient = needsInputGradient ? dcols.reserve(chunk * rowsPerSample * k) : nil
         let chunkBias = biasScratch.reserve(f)
@@ -250,15 +263,28 @@ public final class Conv2D: Layer {
                                         dyp.baseAddress! + offset, output: yp.baseAddress! + offset, rows: rows,
                                         into: masked, biasGradient: useBias ? chunkBias : nil)
                                     for j in 0..<f { biasSum[j] += Double(chunkBias[j]) }
-                                    g.im2col(xp.baseAddress! + start * g.inputSize, samples: m, into: patches)
+                                    let image = xp.baseAddress! + start * g.inputSize
+                                    if transposed {
+                                        g.im2colTransposed(image, samples: m, into: patches)
+                                    } else {
+                                        g.im2col(image, samples: m, into: patches)
+                                    }
                                     BLAS.gemm(
-                                        transA: true, m: k, n: f, k: rows, a: patches, lda: k,
+                                        transA: !transposed, m: k, n: f, k: rows, a: patches, lda: transposed ? rows : k,
                                         b: masked, ldb: f, beta: 1, c: dw.baseAddress!, ldc: f)
                                     guard let patchGradient else { continue }
-                                    BLAS.gemm(
-                                        transB: true, m: rows, n: k, k: f, a: masked, lda: f,
-                                        b: wp.baseAddress!, ldb: f, c: patchGradient, ldc: k)
-                                    g.col2im(patchGradient, samples: m, into: dxp.baseAddress! + start * g.inputSize)
+                                    let imageGradient = dxp.baseAddress! + start * g.inputSize
+                                    if transposed {
+                                        BLAS.gemm(
+                                            transB: true, m: k, n: rows, k: f, a: wp.baseAddress!, lda: f,
+                                            b: masked, ldb: f, c: patchGradient, ldc: rows)
+                                        g.col2imTransposed(patchGradient, samples: m, into: imageGradient)
+                                    } else {
+                                        BLAS.gemm(
+                                            transB: true, m: rows, n: k, k: f, a: masked, lda: f,
+                                            b: wp.baseAddress!, ldb: f, c: patchGradient, ldc: k)
+                                        g.col2im(patchGradient, samples: m, into: imageGradient)
+                                    }
                                 }
                             }
                         }

@@ -138,6 +138,83 @@ struct ConvGeometry: Equatable, Sendable {
     }
 }
 
+extension ConvGeometry {
+    /// Output columns `lo..<hi` whose input column for kernel column `kj` lies inside the image.
+    private func validColumns(kernelColumn kj: Int) -> (lo: Int, hi: Int) {
+        let before = padLeft - kj  // ow * stride must reach at least this
+        let last = width - 1 + padLeft - kj  // ow * stride must not pass this
+        let lo = before <= 0 ? 0 : min(outWidth, (before + stride - 1) / stride)
+        let hi = last < 0 ? 0 : min(outWidth, last / stride + 1)
+        return (lo, max(lo, hi))
+    }
+
+    /// Calls `body(t, dst, src, lo, hi)` for every patch column t = (ki, kj, c) and every output
+    /// row of `samples` images: `dst` is where that output row's `outWidth` values start in the
+    /// transposed patch matrix; output columns `lo..<hi` read the input at `src`, `src + step`, ...
+    /// (`step = stride * channels`); the others are padding. `src` is meaningless when `lo == hi`.
+    @inline(__always)
+    private func forEachTransposedRun(
+        samples: Int, _ body: (_ dst: Int, _ src: Int, _ lo: Int, _ hi: Int) -> Void
+    ) {
+        let rows = samples * positions
+        for ki in 0..<kernelHeight {
+            for kj in 0..<kernelWidth {
+                let (lo, hi) = validColumns(kernelColumn: kj)
+                for c in 0..<channels {
+                    var dst = ((ki * kernelWidth + kj) * channels + c) * rows
+                    for n in 0..<samples {
+                        for oh in 0..<outHeight {
+                            let ih = oh * stride - padTop + ki
+                            if ih < 0 || ih >= height {
+                                body(dst, 0, 0, 0)
+                            } else {
+                                body(dst, n * inputSize + (ih * width + lo * stride - padLeft + kj) * channels + c, lo, hi)
+                            }
+                            dst += outWidth
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The patches of `im2col`, stored transposed: [patchSize, samples * positions].
+    ///
+    /// The better layout for a single input channel at stride 1: each output row of a patch
+    /// column is one contiguous run of `outWidth` input values, where the row-major layout would
+    /// copy runs of only `kernelWidth` values.
+    func im2colTransposed(_ input: UnsafePointer<Float>, samples: Int, into cols: UnsafeMutablePointer<Float>) {
+        let step = stride * channels
+        forEachTransposedRun(samples: samples) { dst, src, lo, hi in
+            let d = cols + dst
+            for t in 0..<lo { d[t] = 0 }
+            let s = input + src
+            if step == 1 {
+                for t in 0..<(hi - lo) { d[lo + t] = s[t] }
+            } else {
+                for t in 0..<(hi - lo) { d[lo + t] = s[t * step] }
+            }
+            for t in hi..<outWidth { d[t] = 0 }
+        }
+    }
+
+    /// The inverse of `im2colTransposed`: adds the transposed patch gradients back onto their
+    /// images. Overwrites `samples` images at `output` (zeroes them first).
+    func col2imTransposed(_ cols: UnsafePointer<Float>, samples: Int, into output: UnsafeMutablePointer<Float>) {
+        output.update(repeating: 0, count: samples * inputSize)
+        let step = stride * channels
+        forEachTransposedRun(samples: samples) { dst, src, lo, hi in
+            let s = cols + dst + lo
+            let d = output + src
+            if step == 1 {
+                for t in 0..<(hi - lo) { d[t] += s[t] }
+            } else {
+                for t in 0..<(hi - lo) { d[t * step] += s[t] }
+            }
+        }
+    }
+}
+
 /// A growable buffer owned by one layer and reused across batches, so the hot loops allocate
 /// nothing after the first batch. Contents are undefined after `reserve` grows it.
 final class ScratchBuffer<Element> {

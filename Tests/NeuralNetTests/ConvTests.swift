@@ -54,6 +54,7 @@ final class ConvTests: XCTestCase {
             try checkForward(Case(padding: .same, activation: activation))
         }
         try checkForward(Case(stride: 2, padding: .same, activation: .relu, useBias: false))
+        try checkForward(Case(h: 1, w: 3, c: 1, k: 6, filters: 3, stride: 2, padding: .same))
     }
 
     /// A batch spanning several chunks (28x28x1, 5x5: about 9 samples per chunk).
@@ -101,10 +102,15 @@ final class ConvTests: XCTestCase {
                 for activation in [nil, .relu] as [ConvActivation?] {
                     try checkGradients(Case(padding: padding, activation: activation))
                     try checkGradients(Case(h: 8, w: 5, c: 2, k: 4, filters: 3, stride: stride, padding: padding, activation: activation))
+                    // One input channel: patches stored transposed.
+                    try checkGradients(Case(h: 6, w: 7, c: 1, k: 3, filters: 2, stride: stride, padding: padding, activation: activation))
                 }
             }
         }
         try checkGradients(Case(c: 1, k: 5, filters: 2, padding: .same, activation: .sigmoid))
+        // Kernel larger than the image (same padding): rows and columns entirely in the padding.
+        try checkGradients(Case(h: 1, w: 2, c: 1, k: 5, filters: 2, stride: 2, padding: .same))
+        try checkGradients(Case(h: 2, w: 1, c: 2, k: 4, filters: 2, padding: .same))
         try checkGradients(Case(c: 2, k: 2, filters: 3, stride: 2, activation: .tanh, useBias: false))
     }
 
