@@ -147,16 +147,13 @@ public final class Conv2D: Layer {
                                 let m = min(chunk, n - start)
                                 let rows = m * rowsPerSample
                                 let o = op.baseAddress! + start * rowsPerSample * f
-                                let image = xp.baseAddress! + start * g.inputSize
-                                if transposed {
-                                    g.im2colTransposed(image, samples: m, into: patches)
-                                } else {
-                                    g.im2col(image, samples: m, into: patches)
-                                }
+                                g.patches(of: xp.baseAddress! + start * g.inputSize, samples: m, transposed: transposed, into: patches)
                                 BLAS.gemm(
                                     transA: transposed, m: rows, n: f, k: k, a: patches, lda: transposed ? rows : k,
                                     b: wp.baseAddress!, ldb: f, c: o, ldc: f)
-                                addBiasAndActivate(o, rows: rows, bias: bp.baseAddress!)
+                                parallelFor(rows, minimumPerPart: 256) { part in
+                                    addBiasAndActivate(o + part.lowerBound * f, rows: part.count, bias: bp.baseAddress!)
+                                }
                             }
                         }
                     }
@@ -200,10 +197,9 @@ public final class Conv2D: Layer {
         }
     }
 
-    /// g[r, f] = dy[r, f] * activation'(y[r, f]); db[f] += Σr g[r, f] when `db` is given.
+    /// g[r, f] = dy[r, f] * activation'(y[r, f]) for `rows` rows.
     private func maskGradient(
-        _ dy: UnsafePointer<Float>, output y: UnsafePointer<Float>, rows: Int,
-        into g: UnsafeMutablePointer<Float>, biasGradient db: UnsafeMutablePointer<Float>?
+        _ dy: UnsafePointer<Float>, output y: UnsafePointer<Float>, rows: Int, into g: UnsafeMutablePointer<Float>
     ) {
         let f = filters
         switch activation {
@@ -218,11 +214,6 @@ public final class Conv2D: Layer {
             for i in 0..<rows * f { g[i] = dy[i] * y[i] * (1 - y[i]) }
         case .tanh:
             for i in 0..<rows * f { g[i] = dy[i] * (1 - y[i] * y[i]) }
-        }
-        guard let db else { return }
-        for r in 0..<rows {
-            let row = g + r * f
-            for j in 0..<f { db[j] += row[j] }
         }
     }
 
@@ -258,17 +249,22 @@ public final class Conv2D: Layer {
                                     let m = min(chunk, n - start)
                                     let rows = m * rowsPerSample
                                     let offset = start * rowsPerSample * f
-                                    chunkBias.update(repeating: 0, count: f)
-                                    maskGradient(
-                                        dyp.baseAddress! + offset, output: yp.baseAddress! + offset, rows: rows,
-                                        into: masked, biasGradient: useBias ? chunkBias : nil)
-                                    for j in 0..<f { biasSum[j] += Double(chunkBias[j]) }
-                                    let image = xp.baseAddress! + start * g.inputSize
-                                    if transposed {
-                                        g.im2colTransposed(image, samples: m, into: patches)
-                                    } else {
-                                        g.im2col(image, samples: m, into: patches)
+                                    parallelFor(rows, minimumPerPart: 256) { part in
+                                        let at = part.lowerBound * f
+                                        maskGradient(
+                                            dyp.baseAddress! + offset + at, output: yp.baseAddress! + offset + at, rows: part.count,
+                                            into: masked + at)
                                     }
+                                    if useBias {
+                                        // Column sums in one thread, so they do not depend on the thread count.
+                                        chunkBias.update(repeating: 0, count: f)
+                                        for r in 0..<rows {
+                                            let row = masked + r * f
+                                            for j in 0..<f { chunkBias[j] += row[j] }
+                                        }
+                                        for j in 0..<f { biasSum[j] += Double(chunkBias[j]) }
+                                    }
+                                    g.patches(of: xp.baseAddress! + start * g.inputSize, samples: m, transposed: transposed, into: patches)
                                     BLAS.gemm(
                                         transA: !transposed, m: k, n: f, k: rows, a: patches, lda: transposed ? rows : k,
                                         b: masked, ldb: f, beta: 1, c: dw.baseAddress!, ldc: f)
@@ -278,12 +274,12 @@ public final class Conv2D: Layer {
                                         BLAS.gemm(
                                             transB: true, m: k, n: rows, k: f, a: wp.baseAddress!, lda: f,
                                             b: masked, ldb: f, c: patchGradient, ldc: rows)
-                                        g.col2imTransposed(patchGradient, samples: m, into: imageGradient)
+                                        g.images(from: patchGradient, samples: m, transposed: true, into: imageGradient)
                                     } else {
                                         BLAS.gemm(
                                             transB: true, m: rows, n: k, k: f, a: masked, lda: f,
                                             b: wp.baseAddress!, ldb: f, c: patchGradient, ldc: k)
-                                        g.col2im(patchGradient, samples: m, into: imageGradient)
+                                        g.images(from: patchGradient, samples: m, transposed: false, into: imageGradient)
                                     }
                                 }
                             }

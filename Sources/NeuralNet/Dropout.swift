@@ -1,7 +1,7 @@
 /// Inverted dropout, Keras's `Dropout(rate)`: in training each value is zeroed with probability
 /// `rate` and the kept ones are scaled by 1 / (1 - rate), so inference is the identity.
 ///
-/// The mask comes from the RNG passed to `forward` (two 32-bit draws per `next()`), so a fixed
+/// The mask comes from the RNG passed to `forward` (four 16-bit draws per `next()`), so a fixed
 /// seed replays the same mask; backward multiplies by that same mask.
 ///
 ///     let drop = Dropout(rate: 0.2)
@@ -13,6 +13,8 @@ public final class Dropout: Layer {
 
     /// 0 or 1 / (1 - rate) per value of the last training batch.
     private let mask = ScratchBuffer<Float>()
+    /// The last batch's random draws, 16 bits per value.
+    private let random = ScratchBuffer<UInt64>()
     /// Values covered by `mask`; nil when the last forward was the identity.
     private var maskCount: Int?
 
@@ -36,20 +38,29 @@ public final class Dropout: Layer {
         let total = x.count
         let m = mask.reserve(total)
         maskCount = total
-        // A value is dropped when its 32 random bits fall below rate * 2^32.
-        let threshold = UInt32(min(rate * 4_294_967_296, 4_294_967_295))
+        // A value is dropped when its 16 random bits fall below rate * 2^16: four values per
+        // `next()`, and a rate resolution of 1/65536, far finer than any rate anyone picks.
+        // The draws are serial; turning them into the mask and the output is a parallel pass.
+        let words = random.reserve((total + 3) / 4)
+        for i in 0..<(total + 3) / 4 { words[i] = rng.next().littleEndian }
+        let draws = UnsafeRawPointer(words).assumingMemoryBound(to: UInt16.self)
+        let threshold = UInt16(min((rate * 65_536).rounded(), 65_535))
         let scale = Float(1 / (1 - rate))
-        var i = 0
-        while i + 1 < total {
-            let bits = rng.next()
-            m[i] = UInt32(truncatingIfNeeded: bits) < threshold ? 0 : scale
-            m[i + 1] = UInt32(truncatingIfNeeded: bits >> 32) < threshold ? 0 : scale
-            i += 2
+        let out = [Float](unsafeUninitializedCapacity: total) { buffer, count in
+            count = total
+            guard let o = buffer.baseAddress else { return }
+            x.data.withUnsafeBufferPointer { xp in
+                let v = xp.baseAddress!
+                parallelFor(total, minimumPerPart: 1 << 16) { part in
+                    for i in part {
+                        let keep = draws[i] < threshold ? 0 : scale
+                        m[i] = keep
+                        o[i] = v[i] * keep
+                    }
+                }
+            }
         }
-        if i < total {
-            m[i] = UInt32(truncatingIfNeeded: rng.next()) < threshold ? 0 : scale
-        }
-        return Tensor(shape: x.shape, data: Self.multiply(x.data, by: m))
+        return Tensor(shape: x.shape, data: out)
     }
 
     public func backward(_ dy: Tensor) -> Tensor {
@@ -61,8 +72,12 @@ public final class Dropout: Layer {
     private static func multiply(_ values: [Float], by m: UnsafePointer<Float>) -> [Float] {
         [Float](unsafeUninitializedCapacity: values.count) { out, count in
             count = values.count
+            guard let o = out.baseAddress else { return }
             values.withUnsafeBufferPointer { v in
-                for i in 0..<v.count { out[i] = v[i] * m[i] }
+                let x = v.baseAddress!
+                parallelFor(v.count, minimumPerPart: 1 << 16) { part in
+                    for i in part { o[i] = x[i] * m[i] }
+                }
             }
         }
     }

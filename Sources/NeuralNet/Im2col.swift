@@ -1,3 +1,5 @@
+import Dispatch
+
 /// How a convolution treats the image border, as Keras's `padding` argument.
 public enum Padding: String, Sendable, CaseIterable {
     /// No padding: only positions where the whole kernel fits (output floor((H - k) / s) + 1).
@@ -148,15 +150,15 @@ extension ConvGeometry {
         return (lo, max(lo, hi))
     }
 
-    /// Calls `body(t, dst, src, lo, hi)` for every patch column t = (ki, kj, c) and every output
+    /// Calls `body(dst, src, lo, hi)` for every patch column t = (ki, kj, c) and every output
     /// row of `samples` images: `dst` is where that output row's `outWidth` values start in the
-    /// transposed patch matrix; output columns `lo..<hi` read the input at `src`, `src + step`, ...
-    /// (`step = stride * channels`); the others are padding. `src` is meaningless when `lo == hi`.
+    /// transposed patch matrix (rows of `rowLength` values); output columns `lo..<hi` read the
+    /// input at `src`, `src + step`, ... (`step = stride * channels`); the others are padding.
+    /// `src` is meaningless when `lo == hi`.
     @inline(__always)
     private func forEachTransposedRun(
-        samples: Int, _ body: (_ dst: Int, _ src: Int, _ lo: Int, _ hi: Int) -> Void
+        samples: Int, rowLength rows: Int, _ body: (_ dst: Int, _ src: Int, _ lo: Int, _ hi: Int) -> Void
     ) {
-        let rows = samples * positions
         for ki in 0..<kernelHeight {
             for kj in 0..<kernelWidth {
                 let (lo, hi) = validColumns(kernelColumn: kj)
@@ -178,21 +180,24 @@ extension ConvGeometry {
         }
     }
 
-    /// The patches of `im2col`, stored transposed: [patchSize, samples * positions].
+    /// The patches of `im2col`, stored transposed: [patchSize, rowLength], where these samples'
+    /// columns start at `cols` (a part of a larger batch has `rowLength > samples * positions`).
     ///
     /// The better layout for a single input channel at stride 1: each output row of a patch
     /// column is one contiguous run of `outWidth` input values, where the row-major layout would
     /// copy runs of only `kernelWidth` values.
-    func im2colTransposed(_ input: UnsafePointer<Float>, samples: Int, into cols: UnsafeMutablePointer<Float>) {
+    func im2colTransposed(
+        _ input: UnsafePointer<Float>, samples: Int, rowLength: Int, into cols: UnsafeMutablePointer<Float>
+    ) {
         let step = stride * channels
-        forEachTransposedRun(samples: samples) { dst, src, lo, hi in
-            let d = cols + dst
+        forEachTransposedRun(samples: samples, rowLength: rowLength) { dst, src, lo, hi in
+            // Pointer offsets, not index sums, in the copy loops: checked `lo + t` stops vectorisation.
+            let d = cols + dst, inside = d + lo, s = input + src
             for t in 0..<lo { d[t] = 0 }
-            let s = input + src
             if step == 1 {
-                for t in 0..<(hi - lo) { d[lo + t] = s[t] }
+                for t in 0..<(hi - lo) { inside[t] = s[t] }
             } else {
-                for t in 0..<(hi - lo) { d[lo + t] = s[t * step] }
+                for t in 0..<(hi - lo) { inside[t] = s[t &* step] }
             }
             for t in hi..<outWidth { d[t] = 0 }
         }
@@ -200,16 +205,50 @@ extension ConvGeometry {
 
     /// The inverse of `im2colTransposed`: adds the transposed patch gradients back onto their
     /// images. Overwrites `samples` images at `output` (zeroes them first).
-    func col2imTransposed(_ cols: UnsafePointer<Float>, samples: Int, into output: UnsafeMutablePointer<Float>) {
+    func col2imTransposed(
+        _ cols: UnsafePointer<Float>, samples: Int, rowLength: Int, into output: UnsafeMutablePointer<Float>
+    ) {
         output.update(repeating: 0, count: samples * inputSize)
         let step = stride * channels
-        forEachTransposedRun(samples: samples) { dst, src, lo, hi in
+        forEachTransposedRun(samples: samples, rowLength: rowLength) { dst, src, lo, hi in
             let s = cols + dst + lo
             let d = output + src
             if step == 1 {
                 for t in 0..<(hi - lo) { d[t] += s[t] }
             } else {
-                for t in 0..<(hi - lo) { d[t * step] += s[t] }
+                for t in 0..<(hi - lo) { d[t &* step] += s[t] }
+            }
+        }
+    }
+}
+
+extension ConvGeometry {
+    /// `im2col` or `im2colTransposed` for `samples` images, split across threads by sample.
+    func patches(
+        of input: UnsafePointer<Float>, samples: Int, transposed: Bool, into cols: UnsafeMutablePointer<Float>
+    ) {
+        parallelFor(samples) { part in
+            let image = input + part.lowerBound * inputSize
+            if transposed {
+                im2colTransposed(
+                    image, samples: part.count, rowLength: samples * positions, into: cols + part.lowerBound * positions)
+            } else {
+                im2col(image, samples: part.count, into: cols + part.lowerBound * positions * patchSize)
+            }
+        }
+    }
+
+    /// `col2im` or `col2imTransposed` for `samples` images, split across threads by sample.
+    func images(
+        from cols: UnsafePointer<Float>, samples: Int, transposed: Bool, into output: UnsafeMutablePointer<Float>
+    ) {
+        parallelFor(samples) { part in
+            let image = output + part.lowerBound * inputSize
+            if transposed {
+                col2imTransposed(
+                    cols + part.lowerBound * positions, samples: part.count, rowLength: samples * positions, into: image)
+            } else {
+                col2im(cols + part.lowerBound * positions * patchSize, samples: part.count, into: image)
             }
         }
     }
@@ -232,5 +271,25 @@ final class ScratchBuffer<Element> {
             capacity = count
         }
         return pointer
+    }
+}
+
+/// Runs `body` over `0..<count` split into contiguous ranges, one per BLAS thread, in parallel.
+///
+/// Each index is handled by exactly one call and the loops we split compute every output value
+/// independently, so results are the same for any split.
+func parallelFor(_ count: Int, minimumPerPart: Int = 1, _ body: (Range<Int>) -> Void) {
+    let parts = min(BLAS.threads, count / max(1, minimumPerPart))
+    guard parts > 1 else {
+        body(0..<count)
+        return
+    }
+    withoutActuallyEscaping(body) { body in
+        // Unchecked: the callers' closures capture raw buffers, and each part touches only the
+        // values of its own range.
+        nonisolated(unsafe) let work = body
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            work(count * part / parts..<count * (part + 1) / parts)
+        }
     }
 }

@@ -60,16 +60,20 @@ public final class MaxPool2D: Layer {
         let out = [Float](unsafeUninitializedCapacity: total) { buffer, count in
             count = total
             guard total > 0 else { return }
+            let outBase = buffer.baseAddress!
             x.data.withUnsafeBufferPointer { xp in
-                var o = buffer.baseAddress!
-                var a = best
-                for sample in 0..<n {
-                    let image = xp.baseAddress! + sample * h * w * c
-                    for r in 0..<oh {
-                        for q in 0..<ow {
-                            Self.maxOfWindow(image + (r * s * w + q * s) * c, rowStride: w * c, pool: p, channels: c, into: o, argmax: a)
-                            o += c
-                            a += c
+                parallelFor(n) { samples in
+                    var o = outBase + samples.lowerBound * oh * ow * c
+                    var a = best + samples.lowerBound * oh * ow * c
+                    for sample in samples {
+                        let image = xp.baseAddress! + sample * h * w * c
+                        for r in 0..<oh {
+                            for q in 0..<ow {
+                                Self.maxOfWindow(
+                                    image + (r * s * w + q * s) * c, rowStride: w * c, pool: p, channels: c, into: o, argmax: a)
+                                o += c
+                                a += c
+                            }
                         }
                     }
                 }
@@ -92,24 +96,26 @@ public final class MaxPool2D: Layer {
             let base = buffer.baseAddress!
             // Disjoint windows that tile the image write every input value exactly once.
             let tiles = s == p && oh * p == h && ow * p == w
-            if !tiles { base.update(repeating: 0, count: total) }
             dy.data.withUnsafeBufferPointer { dyp in
-                var g = dyp.baseAddress!
-                var a = best
-                for sample in 0..<n {
-                    let image = base + sample * h * w * c
-                    for r in 0..<oh {
-                        for q in 0..<ow {
-                            let corner = image + (r * s * w + q * s) * c
-                            for i in 0..<p {
-                                for j in 0..<p {
-                                    Self.route(
-                                        g, argmax: a, position: Int32(i * p + j), channels: c, into: corner + (i * w + j) * c,
-                                        accumulate: s < p)
+                parallelFor(n) { samples in
+                    if !tiles { (base + samples.lowerBound * h * w * c).update(repeating: 0, count: samples.count * h * w * c) }
+                    var g = dyp.baseAddress! + samples.lowerBound * oh * ow * c
+                    var a = best + samples.lowerBound * oh * ow * c
+                    for sample in samples {
+                        let image = base + sample * h * w * c
+                        for r in 0..<oh {
+                            for q in 0..<ow {
+                                let corner = image + (r * s * w + q * s) * c
+                                for i in 0..<p {
+                                    for j in 0..<p {
+                                        Self.route(
+                                            g, argmax: a, position: Int32(i * p + j), channels: c, into: corner + (i * w + j) * c,
+                                            accumulate: s < p)
+                                    }
                                 }
+                                g += c
+                                a += c
                             }
-                            g += c
-                            a += c
                         }
                     }
                 }
