@@ -15,6 +15,8 @@ public enum ConvActivation: String, Sendable, CaseIterable {
 /// output directly, then adds the bias and applies the activation in one pass while the chunk is
 /// still in cache. Backward recomputes the patches chunk by chunk (cheaper than keeping them):
 /// dW = patchesᵀ·dY, db = column sums of dY, dPatches = dY·Wᵀ scattered back by `col2im`.
+/// With one input channel the patch matrix is stored transposed (long contiguous copies); the
+/// copy and element-wise loops are split across `BLAS.threads` threads by sample or row.
 ///
 ///     let conv = Conv2D(filters: 32, kernelSize: 5, activation: .relu)
 ///     try conv.build(inputShape: [28, 28, 1], rng: &rng)   // output (24, 24, 32), 832 params
@@ -39,7 +41,7 @@ public final class Conv2D: Layer {
     private var input: Tensor?
     private var output: Tensor?
     /// Scratch buffers reused across batches: patches, patch gradients, activation-masked dY,
-    /// and zeros standing in for the bias when `useBias` is false.
+    /// a chunk's bias-gradient sums; zeros stand in for the bias when `useBias` is false.
     private let cols = ScratchBuffer<Float>()
     private let dcols = ScratchBuffer<Float>()
     private let maskedGradient = ScratchBuffer<Float>()
