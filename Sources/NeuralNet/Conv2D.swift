@@ -47,6 +47,7 @@ public final class Conv2D: Layer {
     private let maskedGradient = ScratchBuffer<Float>()
     private let biasScratch = ScratchBuffer<Float>()
     private var zeroBias: [Float] = []
+    private var recycledGradient = RecycledArray()
 
     /// Bytes of patch matrix per chunk: small enough that a chunk's patches and output stay in
     /// the L2 cache between the copy, the product and the bias/activation pass.
@@ -234,7 +235,7 @@ public final class Conv2D: Layer {
         let chunkBias = biasScratch.reserve(f)
         var dx = [Float]()
         if needsInputGradient {
-            dx = [Float](unsafeUninitializedCapacity: x.count) { _, count in count = x.count }
+            dx = recycledGradient.take(count: x.count)
         }
         // Bias gradient: Float sums within a chunk, Double across chunks.
         var biasSum = [Double](repeating: 0, count: f)
@@ -294,6 +295,7 @@ public final class Conv2D: Layer {
             parameters[1].grad = Tensor(shape: [f], data: biasSum.map { Float($0) })
         }
         guard needsInputGradient else { return Tensor(shape: [0]) }
+        recycledGradient.keep(dx)
         return Tensor(shape: x.shape, data: dx)
     }
 

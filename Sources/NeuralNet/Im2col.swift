@@ -293,3 +293,26 @@ func parallelFor(_ count: Int, minimumPerPart: Int = 1, _ body: (Range<Int>) -> 
         }
     }
 }
+
+/// The storage of the gradient a layer returned last time, handed back for the next batch.
+///
+/// Once the caller has consumed and dropped last batch's input gradient, its array is uniquely
+/// ours again and is overwritten in place: no fresh multi-megabyte allocation whose pages the
+/// kernel must fault in and zero every batch. If someone still holds it, writing makes a copy
+/// (copy-on-write), so sharing is safe, just not faster.
+struct RecycledArray {
+    private var storage: [Float] = []
+
+    /// An array of `count` values with undefined contents, reusing the kept storage if it fits.
+    mutating func take(count: Int) -> [Float] {
+        var array = storage
+        storage = []
+        if array.count != count {
+            array = [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+        }
+        return array
+    }
+
+    /// Keeps (a reference to) `array` for the next `take`.
+    mutating func keep(_ array: [Float]) { storage = array }
+}

@@ -17,6 +17,7 @@ public final class MaxPool2D: Layer {
     /// Index within the window (i * poolSize + j) of each output's maximum, from the last forward.
     private let argmax = ScratchBuffer<Int32>()
     private var argmaxCount = 0
+    private var recycledGradient = RecycledArray()
 
     /// - Parameter strides: step between windows; defaults to `poolSize` (non-overlapping).
     public init(poolSize: Int = 2, strides: Int? = nil) {
@@ -90,8 +91,8 @@ public final class MaxPool2D: Layer {
         let (p, s) = (poolSize, strides)
         let best = UnsafePointer(argmax.pointer)
         let total = n * h * w * c
-        let dx = [Float](unsafeUninitializedCapacity: total) { buffer, count in
-            count = total
+        var dx = recycledGradient.take(count: total)
+        dx.withUnsafeMutableBufferPointer { buffer in
             guard total > 0 else { return }
             let base = buffer.baseAddress!
             // Disjoint windows that tile the image write every input value exactly once.
@@ -121,6 +122,7 @@ public final class MaxPool2D: Layer {
                 }
             }
         }
+        recycledGradient.keep(dx)
         return Tensor(shape: [n, h, w, c], data: dx)
     }
 

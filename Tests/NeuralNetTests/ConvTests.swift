@@ -140,6 +140,18 @@ final class ConvTests: XCTestCase {
         assertClose(dx.data, dxParts, abs: 1e-6, rel: 1e-6, "dX")
     }
 
+    /// The layer recycles its gradient storage; a gradient the caller still holds must not change.
+    func testHeldGradientSurvivesTheNextBackward() throws {
+        let (layer, x) = try Case(padding: .same).make()
+        var rng = RNG(seed: 9)
+        let y = layer.forward(x, training: true, rng: &rng)
+        let first = layer.backward(Tensor(shape: y.shape, data: Reference.random(y.count, seed: 4)))
+        let copy = first.data.map { $0 }
+        let second = layer.backward(Tensor(shape: y.shape, data: Reference.random(y.count, seed: 5)))
+        XCTAssertEqual(first.data, copy)
+        XCTAssertNotEqual(second.data, copy)
+    }
+
     func testSkippingInputGradientKeepsParameterGradients() throws {
         let (layer, x) = try Case(padding: .same, activation: .relu).make()
         var rng = RNG(seed: 9)

@@ -56,6 +56,20 @@ final class PoolTests: XCTestCase {
         }
     }
 
+    /// The layer recycles its gradient storage; a gradient the caller still holds must not change.
+    func testHeldGradientSurvivesTheNextBackward() throws {
+        let layer = try built(2, nil, [4, 4, 3])
+        var rng = RNG(seed: 0)
+        let y = layer.forward(distinctImages(n: 2, h: 4, w: 4, c: 3, seed: 5), training: true, rng: &rng)
+        let first = layer.backward(Tensor(shape: y.shape, data: Reference.random(y.count, seed: 6)))
+        let copy = first.data.map { $0 }
+        let second = layer.backward(Tensor(shape: y.shape, data: Reference.random(y.count, seed: 7)))
+        XCTAssertEqual(first.data, copy)
+        XCTAssertNotEqual(second.data, copy)
+        let third = layer.backward(Tensor(shape: y.shape, data: Reference.random(y.count, seed: 6)))
+        XCTAssertEqual(third.data, copy)
+    }
+
     func testTiesRouteToTheFirstMaximum() throws {
         let layer = try built(2, nil, [2, 2, 1])
         var rng = RNG(seed: 0)
