@@ -16,5 +16,6 @@ run: build
 test: setup
 	$(SWIFT) test -c release
 
+# BENCH_ARGS='--reference /tmp/kerasenv/bin/python' runs the Keras/numpy reference scripts side by side.
 bench: build
-	@.build/release/mnist-shell bench
+	@.build/release/mnist-bench $(BENCH_ARGS)

@@ -6,6 +6,7 @@ let package = Package(
     name: "mnist-shell",
     products: [
         .executable(name: "mnist-shell", targets: ["mnist-shell"]),
+        .executable(name: "mnist-bench", targets: ["mnist-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -37,11 +38,14 @@ let package = Package(
                 "ShellCore", "CReadline", "CSupport", "NeuralNet",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        .executableTarget(
+            name: "mnist-bench",
+            dependencies: ["MNISTData", "NeuralNet", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "MNISTDataTests", dependencies: ["MNISTData", "CZlib", "CPNG"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "TextGraphicsTests", dependencies: ["TextGraphics"]),
-        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"]),
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "CZlib"]),
         .testTarget(name: "SessionStoreTests", dependencies: ["SessionStore", "session-save-stress"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "ShellTests", dependencies: ["ShellCore", "mnist-shell"]),

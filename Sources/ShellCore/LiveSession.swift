@@ -1,6 +1,7 @@
 import CSupport
 import Foundation
 import MNISTData
+import NeuralNet
 
 /// Everything the user has built up in this shell: the data set, its preprocessing, and (later)
 /// the model and its training history. Commands read and change it; a failed command leaves it as it was.
@@ -14,6 +15,17 @@ public final class LiveSession {
     public var normalized = false
     /// Something changed since the last save.
     public var hasUnsavedChanges = false
+
+    /// The model being built and trained, if any.
+    public var model: Sequential?
+    /// The recipe the model came from (`model preset`), for its input scaling and batch size.
+    public var preset: Preset?
+    /// Seed for new models' weights and for training's shuffling and dropout.
+    public var seed: UInt64 = 42
+    /// Training's random stream (shuffle order, dropout masks); continues across `train` calls.
+    public var rng = RNG(seed: 42)
+    /// Test accuracy from the most recent `evaluate` (shown in session listings).
+    public var lastTestAccuracy: Double?
 
     public init(dataDir: String, offline: Bool = false) {
         self.dataDir = dataDir
@@ -31,6 +43,29 @@ public final class LiveSession {
             throw ShellError("no data set loaded", hint: "load one first: 'load mnist', 'load fashion' or 'load PATH'")
         }
         return dataset
+    }
+
+    /// The model, or an error telling the user how to make one.
+    public func requireModel() throws -> Sequential {
+        guard let model else {
+            throw ShellError("no model yet", hint: "start one with 'model new' and 'add …', or 'model preset colab-mlp'")
+        }
+        return model
+    }
+
+    /// How pixels are scaled on the way into the model: the preset's own recipe if it has one,
+    /// otherwise x / 255 after `normalize` and raw 0-255 before.
+    public var inputTransform: InputTransform {
+        if let preset { return preset.transform }
+        return normalized ? .normalized : .raw
+    }
+
+    /// One split of the data as the engine wants it, checked against the model's input.
+    public func trainingData(test: Bool) throws -> TrainingData {
+        let (_, set) = try split(test: test)
+        return TrainingData(
+            pixels: set.pixels, labels: set.labels, count: set.count,
+            sampleShape: [set.rows, set.cols, 1], transform: inputTransform)
     }
 
     /// The train or test split of the loaded data set.

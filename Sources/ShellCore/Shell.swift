@@ -58,7 +58,8 @@ public final class Shell {
         }
         var allOK = true
         for words in statements {
-            if quitRequested { break }
+            // Ctrl-C abandons the rest of the line (or script), not just the running command.
+            if quitRequested || session.interrupted { break }
             if !execute(words) {
                 allOK = false
                 if !keepGoing { break }

@@ -2,6 +2,7 @@ import ArgumentParser
 import CSupport
 import Foundation
 import ShellCore
+import NeuralNet
 import TextGraphics
 
 @main
@@ -35,7 +36,7 @@ struct MNISTShell: ParsableCommand {
     var noColor = false
 
     mutating func run() throws {
-        BLASSetup.ensureFastKernel()
+        BLASTuning.reexecWithFastKernelIfNeeded()
         csupport_install_sigint_flag()
 
         let env = ProcessInfo.processInfo.environment

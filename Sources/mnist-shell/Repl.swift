@@ -22,19 +22,26 @@ struct Repl {
         mnsh_rl_configure(strdup("mnist-shell"), complete)
         using_history()
         stifle_history(2000)
-        _ = read_history(historyPath)
+        // append_history only appends to a file that exists: create it on the first run.
+        if read_history(historyPath) == ENOENT { _ = write_history(historyPath) }
 
-        while !shell.quitRequested {
-            guard let line = readLine(prompt: prompt()) else {
-                // Ctrl-D
+        input: while !shell.quitRequested {
+            // A Ctrl-C that came after the last command stopped looking is spent; don't replay it.
+            shell.session.clearInterrupt()
+            let line: String
+            switch Repl.readLine(prompt: prompt()) {
+            case .line(let text): line = text
+            case .interrupted: continue  // the line was discarded: prompt again
+            case .endOfInput:  // Ctrl-D
+                // readline ends the line itself when bracketed paste is on (the default since 8.1).
+                if let paste = rl_variable_value("enable-bracketed-paste"), String(cString: paste) == "on" { break input }
                 FileHandle.standardOutput.write(Data("\n".utf8))
-                break
+                break input
             }
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             guard !trimmed.isEmpty else { continue }
             add_history(trimmed)
             _ = append_history(1, historyPath)
-            shell.session.clearInterrupt()
             shell.run(trimmed)
         }
         _ = history_truncate_file(historyPath, 2000)
@@ -47,8 +54,18 @@ struct Repl {
         return name + (shell.session.normalized ? " norm" : "") + "> "
     }
 
-    /// One line from readline, or nil at end of input. Ctrl-C discards the line being typed.
-    private func readLine(prompt: String) -> String? {
+    /// What a read from the terminal produced.
+    enum Input {
+        case line(String)
+        /// Ctrl-C: the line being typed was discarded and "^C" shown; the interrupt flag stays set.
+        case interrupted
+        case endOfInput
+    }
+
+    /// One line from readline's callback interface, for the prompt and for questions. Unlike
+    /// `readline()`, which silently retries reads our SIGINT handler interrupts, this notices Ctrl-C
+    /// at once (and returns at once if the flag is already set).
+    static func readLine(prompt: String) -> Input {
         receivedLine = nil
         endOfInput = false
         rl_callback_handler_install(prompt, { raw in
@@ -61,21 +78,24 @@ struct Repl {
             rl_callback_handler_remove()
         })
         while receivedLine == nil && !endOfInput {
-            var fds = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&fds, 1, -1)
-            if ready < 0 {
-                if errno == EINTR && csupport_sigint_pending() != 0 {
-                    csupport_sigint_clear()
-                    rl_replace_line("", 0)
-                    FileHandle.standardOutput.write(Data("^C\n".utf8))
-                    rl_on_new_line()
-                    rl_redisplay()
-                }
-                continue
+            if csupport_sigint_pending() != 0 {
+                // Leave an incremental search (Ctrl-R) or a half-typed key sequence too, as
+                // readline's own SIGINT handling does; otherwise the next Enter runs the match.
+                rl_free_line_state()
+                rl_callback_sigcleanup()
+                rl_replace_line("", 0)
+                FileHandle.standardOutput.write(Data("^C\n".utf8))
+                rl_callback_handler_remove()
+                return .interrupted
             }
-            rl_callback_read_char()
+            // Ctrl-C inside poll ends it with EINTR; the timeout catches one that lands while
+            // readline is busy with a key, which would otherwise wait for the next keypress.
+            var fds = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
+            if poll(&fds, 1, 100) > 0 {
+                rl_callback_read_char()
+            }
         }
-        return receivedLine
+        return receivedLine.map { .line($0) } ?? .endOfInput
     }
 }
 

@@ -1,4 +1,3 @@
-import CReadline
 import Foundation
 import ShellCore
 
@@ -41,8 +40,8 @@ final class TerminalConsole: Console {
 
     func ask(_ question: String) -> String? {
         endStatus()
-        guard let raw = readline(question) else { return nil }
-        defer { free(raw) }
-        return String(cString: raw).trimmingCharacters(in: .whitespaces)
+        // Ctrl-C answers nil, like Ctrl-D, and leaves the interrupt flag set for the command to see.
+        guard case .line(let answer) = Repl.readLine(prompt: question) else { return nil }
+        return answer.trimmingCharacters(in: .whitespaces)
     }
 }

@@ -23,8 +23,10 @@ final class ShellTests: XCTestCase {
     func testHelpListsEveryCommandAndEachHasUsageAndExample() {
         let (shell, console) = makeShell()
         XCTAssertTrue(shell.run("help"))
+        let overview = console.text
+        for group in CommandGroup.allCases where shell.commands.contains(where: { $0.group == group }) { XCTAssertTrue(overview.contains("\n\(group.rawValue)\n") || overview.hasPrefix(group.rawValue + "\n"), "no topic \(group)") }
         for spec in shell.commands {
-            XCTAssertTrue(console.text.contains("  " + spec.name), "help misses \(spec.name)")
+            XCTAssertTrue(overview.contains("\n  " + spec.name + " "), "help misses \(spec.name)")
             console.output = []
             XCTAssertTrue(shell.run("help \(spec.name)"))
             XCTAssertTrue(console.text.hasPrefix("usage: \(spec.name)"), console.text)
