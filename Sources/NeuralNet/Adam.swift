@@ -1,0 +1,76 @@
+import Foundation
+
+/// Adam with Keras 3's bias correction folded into the step size:
+/// `t += 1; α = lr·√(1-β2ᵗ)/(1-β1ᵗ); m = β1·m + (1-β1)·g; v = β2·v + (1-β2)·g²; p -= α·m/(√v + ε)`.
+public final class Adam: Optimizer {
+    public let learningRate: Float
+    public let beta1: Float
+    public let beta2: Float
+    public let epsilon: Float
+    public private(set) var iterations = 0
+    private let slots = SlotStore(slotNames: ["m", "v"])
+
+    public init(learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-7) {
+        self.learningRate = learningRate
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+    }
+
+    public var config: OptimizerConfig {
+        .adam(learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon)
+    }
+
+    public func step(_ parameters: [Parameter]) {
+        slots.prepare(parameters)
+        let t = Double(iterations + 1)
+        let alpha = Float(Double(learningRate) * (1 - pow(Double(beta2), t)).squareRoot() / (1 - pow(Double(beta1), t)))
+        let b1 = beta1, b2 = beta2, eps = epsilon, c1 = 1 - beta1, c2 = 1 - beta2
+        for (i, p) in parameters.enumerated() {
+            p.value.data.withUnsafeBufferPointer { w in
+                p.grad.data.withUnsafeBufferPointer { g in
+                    slots.current[0][i].withUnsafeBufferPointer { m in
+                        slots.current[1][i].withUnsafeBufferPointer { v in
+                            slots.spare[0][i].withUnsafeMutableBufferPointer { mOut in
+                                slots.spare[1][i].withUnsafeMutableBufferPointer { vOut in
+                                    slots.spareValues[i].withUnsafeMutableBufferPointer { wOut in
+                                        for j in 0..<w.count {
+                                            let gj = g[j]
+                                            let nm = b1 * m[j] + c1 * gj
+                                            let nv = b2 * v[j] + c2 * gj * gj
+                                            mOut[j] = nm
+                                            vOut[j] = nv
+                                            wOut[j] = w[j] - alpha * nm / (nv.squareRoot() + eps)
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        slots.swapAll(parameters)
+        iterations += 1
+        slots.canUndo = true
+    }
+
+    @discardableResult public func undoLastStep(_ parameters: [Parameter]) -> Bool {
+        guard slots.canUndo else { return false }
+        slots.swapAll(parameters)
+        iterations -= 1
+        slots.canUndo = false
+        return true
+    }
+
+    public func state(parameters: [Parameter], parameterNames: [String]) -> OptimizerState {
+        OptimizerState(
+            kind: "adam", scalars: ["iterations": Double(iterations)],
+            tensors: slots.tensors(parameterNames: parameterNames, shapes: parameters.map(\.value.shape)))
+    }
+
+    public func load(_ state: OptimizerState, parameters: [Parameter], parameterNames: [String]) throws {
+        try slots.load(state, parameters: parameters, parameterNames: parameterNames)
+        iterations = Int(state.scalars["iterations"] ?? 0)
+    }
+}
