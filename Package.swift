@@ -31,7 +31,7 @@ let package = Package(
 
         .testTarget(name: "MNISTDataTests", dependencies: ["MNISTData"]),
         .testTarget(name: "TextGraphicsTests", dependencies: ["TextGraphics"]),
-        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"]),
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "CZlib"]),
         .testTarget(name: "ShellTests", dependencies: ["ShellCore", "mnist-shell"]),
     ]
 )

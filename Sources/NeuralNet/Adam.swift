@@ -29,11 +29,11 @@ public final class Adam: Optimizer {
         for (i, p) in parameters.enumerated() {
             p.value.data.withUnsafeBufferPointer { w in
                 p.grad.data.withUnsafeBufferPointer { g in
-                    slots.current[0][i].withUnsafeBufferPointer { m in
-                        slots.current[1][i].withUnsafeBufferPointer { v in
-                            slots.spare[0][i].withUnsafeMutableBufferPointer { mOut in
-                                slots.spare[1][i].withUnsafeMutableBufferPointer { vOut in
-                                    slots.spareValues[i].withUnsafeMutableBufferPointer { wOut in
+                    slots.current[0][i].data.withUnsafeBufferPointer { m in
+                        slots.current[1][i].data.withUnsafeBufferPointer { v in
+                            slots.spare[0][i].data.withUnsafeMutableBufferPointer { mOut in
+                                slots.spare[1][i].data.withUnsafeMutableBufferPointer { vOut in
+                                    slots.spareValues[i].data.withUnsafeMutableBufferPointer { wOut in
                                         for j in 0..<w.count {
                                             let gj = g[j]
                                             let nm = b1 * m[j] + c1 * gj

@@ -73,14 +73,21 @@ public struct OptimizerStateError: Error, CustomStringConvertible {
     public var description: String
 }
 
+/// A heap box for one buffer, so several buffers of one store can be written at once without
+/// overlapping accesses to the store's arrays.
+final class FloatBuffer {
+    var data: [Float]
+    init(_ data: [Float]) { self.data = data }
+}
+
 /// Double-buffered per-parameter slots shared by the minibatch optimizers.
 ///
 /// `current[s][p]` is slot `s` of parameter `p`; `spare` holds the previous values after a step.
 final class SlotStore {
     let slotNames: [String]
-    var current: [[[Float]]]
-    var spare: [[[Float]]]
-    var spareValues: [[Float]] = []
+    var current: [[FloatBuffer]]
+    var spare: [[FloatBuffer]]
+    var spareValues: [FloatBuffer] = []
     var canUndo = false
 
     init(slotNames: [String]) {
@@ -92,17 +99,18 @@ final class SlotStore {
     /// Allocates zeroed slots the first time (or when the parameters changed size).
     func prepare(_ parameters: [Parameter]) {
         let sizes = parameters.map(\.value.count)
-        if spareValues.map(\.count) != sizes {
-            spareValues = sizes.map { [Float](repeating: 0, count: $0) }
-            current = slotNames.map { _ in sizes.map { [Float](repeating: 0, count: $0) } }
-            spare = current
+        if spareValues.map(\.data.count) != sizes {
+            func zeros() -> [FloatBuffer] { sizes.map { FloatBuffer([Float](repeating: 0, count: $0)) } }
+            spareValues = zeros()
+            current = slotNames.map { _ in zeros() }
+            spare = slotNames.map { _ in zeros() }
             canUndo = false
         }
     }
 
     /// Swaps current and spare buffers for values and slots (step commit and undo are the same swap).
     func swapAll(_ parameters: [Parameter]) {
-        for (i, p) in parameters.enumerated() { swap(&p.value.data, &spareValues[i]) }
+        for (i, p) in parameters.enumerated() { swap(&p.value.data, &spareValues[i].data) }
         swap(&current, &spare)
     }
 
@@ -110,7 +118,7 @@ final class SlotStore {
         var out: [(name: String, tensor: Tensor)] = []
         for (s, slot) in slotNames.enumerated() where current[s].count == shapes.count {
             for (p, name) in parameterNames.enumerated() {
-                out.append(("\(slot):\(name)", Tensor(shape: shapes[p], data: current[s][p])))
+                out.append(("\(slot):\(name)", Tensor(shape: shapes[p], data: current[s][p].data)))
             }
         }
         return out
@@ -119,8 +127,9 @@ final class SlotStore {
     func load(_ state: OptimizerState, parameters: [Parameter], parameterNames: [String]) throws {
         prepare(parameters)
         let byName = Dictionary(state.tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
-        var loaded = current
-        for (s, slot) in slotNames.enumerated() {
+        var loaded: [[[Float]]] = []
+        for slot in slotNames {
+            var perParameter: [[Float]] = []
             for (p, name) in parameterNames.enumerated() {
                 let key = "\(slot):\(name)"
                 guard let t = byName[key] else {
@@ -129,10 +138,13 @@ final class SlotStore {
                 guard t.shape == parameters[p].value.shape else {
                     throw OptimizerStateError(description: "optimizer state: \(key) has shape \(t.shape) but the parameter has \(parameters[p].value.shape)")
                 }
-                loaded[s][p] = t.data
+                perParameter.append(t.data)
             }
+            loaded.append(perParameter)
         }
-        current = loaded
+        for s in loaded.indices {
+            for p in loaded[s].indices { current[s][p].data = loaded[s][p] }
+        }
         canUndo = false
     }
 }

@@ -25,12 +25,12 @@ public final class SGD: Optimizer {
         for (i, p) in parameters.enumerated() {
             p.value.data.withUnsafeBufferPointer { w in
                 p.grad.data.withUnsafeBufferPointer { g in
-                    slots.spareValues[i].withUnsafeMutableBufferPointer { out in
+                    slots.spareValues[i].data.withUnsafeMutableBufferPointer { out in
                         if mu == 0 {
                             for j in 0..<w.count { out[j] = w[j] - lr * g[j] }
                         } else {
-                            slots.current[0][i].withUnsafeBufferPointer { v in
-                                slots.spare[0][i].withUnsafeMutableBufferPointer { vOut in
+                            slots.current[0][i].data.withUnsafeBufferPointer { v in
+                                slots.spare[0][i].data.withUnsafeMutableBufferPointer { vOut in
                                     for j in 0..<w.count {
                                         let nv = mu * v[j] - lr * g[j]
                                         vOut[j] = nv
