@@ -80,7 +80,12 @@ extension Sequential {
             let start = ContinuousClock.now
             var lastCorrect = 0
             let evaluationsBefore = lbfgs.evaluations
-            let outcome = lbfgs.iterate(from: flatParameters()) { x in
+            // L-BFGS keeps its iterate in Double; the model holds it rounded to Float. Continue from
+            // L-BFGS's own point unless the weights were changed in between.
+            let current = flatParameters()
+            let kept = lbfgs.acceptedPoint
+            let unchanged = kept.count == current.count && zip(kept, current).allSatisfy { Float($0) == Float($1) }
+            let outcome = lbfgs.iterate(from: unchanged ? kept : current) { x in
                 setFlatParameters(x)
                 let r = fullBatchObjective(data: data, count: trainCount)
                 lastCorrect = r.correct
