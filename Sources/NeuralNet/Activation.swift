@@ -60,13 +60,13 @@ public enum Activation: String, Sendable, CaseIterable, Equatable {
 
 /// Branch-free float helpers the compiler can vectorise (libm's expf is a call per element).
 public enum FastMath {
-    /// e^x for Float, relative error below 2e-7 on [-87, 88]; saturates to 0 / +inf outside.
+    /// e^x for Float, relative error below 2e-7 on [-87, 88]; saturates to 0 / +inf outside; NaN stays NaN.
     ///
     /// Cody-Waite range reduction x = n ln2 + r, |r| <= ln2/2, then a degree-6 polynomial for e^r
     /// (Cephes expf coefficients) and 2^n built in the exponent bits.
     @inline(__always)
     public static func exp(_ x: Float) -> Float {
-        let xc = min(max(x, -87.3), 88.7)
+        let xc = x.isNaN ? 0 : min(max(x, -87.3), 88.7)  // NaN must not reach Int32()
         let n = (xc * 1.442_695_04 + 0.5).rounded(.down)
         var r = xc - n * 0.693_359_375
         r -= n * -2.121_944_4e-4
@@ -83,6 +83,6 @@ public enum FastMath {
         let s1 = Float(bitPattern: UInt32(bitPattern: (half + 127) << 23))
         let s2 = Float(bitPattern: UInt32(bitPattern: (ni - half + 127) << 23))
         let v = er * s1 * s2
-        return x < -87.3 ? 0 : (x > 88.7 ? .infinity : v)
+        return x.isNaN ? x : (x < -87.3 ? 0 : (x > 88.7 ? .infinity : v))
     }
 }

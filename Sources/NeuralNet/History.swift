@@ -55,6 +55,12 @@ public struct FitOutcome: Sendable, Equatable {
     public var epochsCompleted: Int
     /// A sentence for the user when status is not `.completed`.
     public var message: String?
+
+    public init(status: Status, epochsCompleted: Int, message: String?) {
+        self.status = status
+        self.epochsCompleted = epochsCompleted
+        self.message = message
+    }
 }
 
 /// Why `fit`/`evaluate` could not start.

@@ -79,5 +79,6 @@ final class GradientCheckTests: XCTestCase {
         XCTAssertEqual(FastMath.exp(-200), 0)
         XCTAssertEqual(FastMath.exp(200), .infinity)
         XCTAssertEqual(FastMath.exp(0), 1)
+        XCTAssertTrue(FastMath.exp(.nan).isNaN)
     }
 }
