@@ -25,7 +25,7 @@ public final class Adam: Optimizer {
         slots.prepare(parameters)
         let t = Double(iterations + 1)
         let alpha = Float(Double(learningRate) * (1 - pow(Double(beta2), t)).squareRoot() / (1 - pow(Double(beta1), t)))
-        let b1 = beta1, b2 = beta2, eps = epsilon, c1 = 1 - beta1, c2 = 1 - beta2
+        let b1 = beta1, b2 = beta2, eps = epsilon
         for (i, p) in parameters.enumerated() {
             p.value.data.withUnsafeBufferPointer { w in
                 p.grad.data.withUnsafeBufferPointer { g in
@@ -34,14 +34,10 @@ public final class Adam: Optimizer {
                             slots.spare[0][i].data.withUnsafeMutableBufferPointer { mOut in
                                 slots.spare[1][i].data.withUnsafeMutableBufferPointer { vOut in
                                     slots.spareValues[i].data.withUnsafeMutableBufferPointer { wOut in
-                                        for j in 0..<w.count {
-                                            let gj = g[j]
-                                            let nm = b1 * m[j] + c1 * gj
-                                            let nv = b2 * v[j] + c2 * gj * gj
-                                            mOut[j] = nm
-                                            vOut[j] = nv
-                                            wOut[j] = w[j] - alpha * nm / (nv.squareRoot() + eps)
-                                        }
+                                        Kernels.adam(
+                                            count: w.count, w: w.baseAddress!, g: g.baseAddress!, m: m.baseAddress!,
+                                            v: v.baseAddress!, wOut: wOut.baseAddress!, mOut: mOut.baseAddress!,
+                                            vOut: vOut.baseAddress!, alpha: alpha, beta1: b1, beta2: b2, epsilon: eps)
                                     }
                                 }
                             }

@@ -84,10 +84,7 @@ public final class Dense: OutputActivationLayer, InputGradientOptional {
                         b: wp.baseAddress!, ldb: u, c: yp.baseAddress!, ldc: u)
                     if let bias {
                         bias.value.data.withUnsafeBufferPointer { bp in
-                            for r in 0..<n {
-                                let row = yp.baseAddress! + r * u
-                                for j in 0..<u { row[j] += bp[j] }
-                            }
+                            Kernels.addBias(rows: n, cols: u, y: yp.baseAddress!, bias: bp.baseAddress!)
                         }
                     }
                     activation?.apply(yp, rows: n, cols: u)
@@ -126,11 +123,7 @@ public final class Dense: OutputActivationLayer, InputGradientOptional {
                 }
                 if let bias {
                     bias.grad.data.withUnsafeMutableBufferPointer { gb in
-                        for j in 0..<u { gb[j] = 0 }
-                        for r in 0..<n {
-                            let row = g + r * u
-                            for j in 0..<u { gb[j] += row[j] }
-                        }
+                        Kernels.columnSums(rows: n, cols: u, d: g, into: gb.baseAddress!)
                     }
                 }
                 if needsInputGradient {

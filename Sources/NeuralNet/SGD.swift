@@ -27,15 +27,13 @@ public final class SGD: Optimizer {
                 p.grad.data.withUnsafeBufferPointer { g in
                     slots.spareValues[i].data.withUnsafeMutableBufferPointer { out in
                         if mu == 0 {
-                            for j in 0..<w.count { out[j] = w[j] - lr * g[j] }
+                            Kernels.sgd(count: w.count, w: w.baseAddress!, g: g.baseAddress!, wOut: out.baseAddress!, lr: lr)
                         } else {
                             slots.current[0][i].data.withUnsafeBufferPointer { v in
                                 slots.spare[0][i].data.withUnsafeMutableBufferPointer { vOut in
-                                    for j in 0..<w.count {
-                                        let nv = mu * v[j] - lr * g[j]
-                                        vOut[j] = nv
-                                        out[j] = nag ? w[j] + mu * nv - lr * g[j] : w[j] + nv
-                                    }
+                                    Kernels.momentum(
+                                        count: w.count, w: w.baseAddress!, g: g.baseAddress!, v: v.baseAddress!,
+                                        wOut: out.baseAddress!, vOut: vOut.baseAddress!, lr: lr, mu: mu, nesterov: nag)
                                 }
                             }
                         }

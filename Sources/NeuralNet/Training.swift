@@ -232,11 +232,7 @@ extension Sequential {
     static func sumOfSquares(_ params: [Parameter]) -> Double {
         var total = 0.0
         for p in params {
-            var s: Float = 0
-            p.value.data.withUnsafeBufferPointer { w in
-                for j in 0..<w.count { s += w[j] * w[j] }
-            }
-            total += Double(s)
+            total += p.value.data.withUnsafeBufferPointer { Kernels.sumOfSquares(count: $0.count, x: $0.baseAddress!) }
         }
         return total
     }
@@ -245,7 +241,7 @@ extension Sequential {
         for p in params {
             p.value.data.withUnsafeBufferPointer { w in
                 p.grad.data.withUnsafeMutableBufferPointer { g in
-                    for j in 0..<w.count { g[j] += scale * w[j] }
+                    Kernels.axpy(count: w.count, a: scale, x: w.baseAddress!, y: g.baseAddress!)
                 }
             }
         }

@@ -56,7 +56,7 @@ public struct TrainingData: Sendable {
                 for i in indices {
                     let src = px.baseAddress! + i * size
                     let dst = out + r * size
-                    for j in 0..<size { dst[j] = Float(src[j]) * scale + offset }
+                    Kernels.convert(count: size, from: src, to: dst, scale: scale, offset: offset)
                     lab[r] = lb[i]
                     r += 1
                 }

@@ -81,4 +81,13 @@ final class GradientCheckTests: XCTestCase {
         XCTAssertEqual(FastMath.exp(0), 1)
         XCTAssertTrue(FastMath.exp(.nan).isNaN)
     }
+
+    func testFastSqrtMatchesSquareRoot() {
+        XCTAssertEqual(FastMath.sqrt(0), 0)
+        var x: Float = 1e-12
+        while x < 1e12 {
+            XCTAssertEqual(FastMath.sqrt(x), x.squareRoot(), accuracy: 4 * x.squareRoot().ulp)
+            x *= 1.37
+        }
+    }
 }
