@@ -1,6 +1,6 @@
 /// A fully connected layer, `y = f(x · W + b)`, with the kernel stored (in, out) like Keras.
 ///
-/// Forward is one GEMM followed by a single fused bias + activation pass; backward is two GEMMs
+/// Forward is one GEMM followed by a single fused bias + activation pass (relu, sigmoid); backward is two GEMMs
 /// (dW = xᵀ·dz, dx = dz·Wᵀ, transposes done by BLAS) plus a column sum for db. Buffers are kept
 /// between batches and only reallocated when the batch size changes.
 ///
@@ -82,12 +82,20 @@ public final class Dense: OutputActivationLayer, InputGradientOptional {
                     BLAS.gemm(
                         m: n, n: u, k: inputFeatures, a: xp.baseAddress!, lda: inputFeatures,
                         b: wp.baseAddress!, ldb: u, c: yp.baseAddress!, ldc: u)
+                    // Bias and activation in one pass where a fused kernel exists.
+                    var activated = false
                     if let bias {
                         bias.value.data.withUnsafeBufferPointer { bp in
-                            Kernels.addBias(rows: n, cols: u, y: yp.baseAddress!, bias: bp.baseAddress!)
+                            let y = yp.baseAddress!, b = bp.baseAddress!
+                            switch activation {
+                            case .relu?: Kernels.addBiasRelu(rows: n, cols: u, y: y, bias: b)
+                            case .sigmoid?: Kernels.addBiasSigmoid(rows: n, cols: u, y: y, bias: b)
+                            default: Kernels.addBias(rows: n, cols: u, y: y, bias: b)
+                            }
+                            activated = activation == .relu || activation == .sigmoid
                         }
                     }
-                    activation?.apply(yp, rows: n, cols: u)
+                    if !activated { activation?.apply(yp, rows: n, cols: u) }
                 }
             }
         }

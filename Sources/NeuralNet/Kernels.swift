@@ -55,6 +55,24 @@ enum Kernels {
         }
     }
 
+    /// y[r, j] = max(y[r, j] + b[j], 0): bias and relu in one pass.
+    @inline(never)
+    static func addBiasRelu(rows: Int, cols: Int, y: UnsafeMutablePointer<Float>, bias b: UnsafePointer<Float>) {
+        for r in 0..<rows {
+            let row = y + r * cols
+            for j in 0..<cols { row[j] = max(row[j] + b[j], 0) }
+        }
+    }
+
+    /// y[r, j] = sigmoid(y[r, j] + b[j]): bias and sigmoid in one pass.
+    @inline(never)
+    static func addBiasSigmoid(rows: Int, cols: Int, y: UnsafeMutablePointer<Float>, bias b: UnsafePointer<Float>) {
+        for r in 0..<rows {
+            let row = y + r * cols
+            for j in 0..<cols { row[j] = 1 / (1 + FastMath.exp(-(row[j] + b[j]))) }
+        }
+    }
+
     /// b = column sums of d (rows x cols).
     @inline(never)
     static func columnSums(rows: Int, cols: Int, d: UnsafePointer<Float>, into b: UnsafeMutablePointer<Float>) {
