@@ -59,6 +59,8 @@ public final class Adam: Optimizer {
         return true
     }
 
+    public func discardUndo() { slots.canUndo = false }
+
     public func state(parameters: [Parameter], parameterNames: [String]) -> OptimizerState {
         OptimizerState(
             kind: "adam", scalars: ["iterations": Double(iterations)],
@@ -66,6 +68,10 @@ public final class Adam: Optimizer {
     }
 
     public func load(_ state: OptimizerState, parameters: [Parameter], parameterNames: [String]) throws {
+        let kind = "adam"
+        guard state.kind == kind else {
+            throw OptimizerStateError(description: "optimizer state is for \(state.kind), not \(kind); re-compile to reset it")
+        }
         try slots.load(state, parameters: parameters, parameterNames: parameterNames)
         iterations = Int(state.scalars["iterations"] ?? 0)
     }

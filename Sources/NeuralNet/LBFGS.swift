@@ -17,6 +17,8 @@ public final class LBFGS {
     private var g: [Double] = []
     private var s: [[Double]] = []
     private var y: [[Double]] = []
+    /// Set by `load`: `x` is known but f and g must be recomputed before the next step.
+    private var needsEvaluation = false
 
     /// What one iteration did.
     public enum Outcome: Equatable {
@@ -48,8 +50,12 @@ public final class LBFGS {
         if x != start {
             reset()
             x = start
+            needsEvaluation = true
+        }
+        if needsEvaluation {
             (f, g) = objective(x)
             evaluations += 1
+            needsEvaluation = false
         }
         guard f.isFinite else { return .failed(f: f, reason: "the objective is not finite at the starting point") }
         if g.reduce(0, { max($0, abs($1)) }) <= pgtol {
@@ -153,5 +159,29 @@ public final class LBFGS {
         return OptimizerState(
             kind: "lbfgs", scalars: ["iterations": Double(iterations), "evaluations": Double(evaluations)],
             tensors: tensors)
+    }
+
+    /// Restores history saved by `state`, to continue from `point` (the model's weights).
+    public func load(_ state: OptimizerState, at point: [Double]) throws {
+        guard state.kind == "lbfgs" else {
+            throw OptimizerStateError(description: "optimizer state is for \(state.kind), not L-BFGS; re-compile to reset it")
+        }
+        var newS: [[Double]] = [], newY: [[Double]] = []
+        var i = 0
+        let byName = Dictionary(state.tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
+        while let sv = byName["s\(i)"] {
+            guard let yv = byName["y\(i)"], sv.count == point.count, yv.count == point.count else {
+                throw OptimizerStateError(description: "L-BFGS state: pair \(i) is missing or has the wrong size (expected \(point.count))")
+            }
+            newS.append(sv.data.map(Double.init))
+            newY.append(yv.data.map(Double.init))
+            i += 1
+        }
+        s = newS
+        y = newY
+        x = point
+        needsEvaluation = true
+        iterations = Int(state.scalars["iterations"] ?? 0)
+        evaluations = Int(state.scalars["evaluations"] ?? 0)
     }
 }

@@ -10,6 +10,8 @@ public protocol Optimizer: AnyObject {
     func step(_ parameters: [Parameter])
     /// Restores weights and state to before the most recent `step`; false if there is none to undo.
     @discardableResult func undoLastStep(_ parameters: [Parameter]) -> Bool
+    /// Forgets the undo buffer (call after replacing the weights from outside).
+    func discardUndo()
     /// State to save with a session: slot tensors named "<slot>:<parameter>" plus scalars ("iterations").
     func state(parameters: [Parameter], parameterNames: [String]) -> OptimizerState
     /// Loads state saved by `state(parameters:parameterNames:)`; throws if names or shapes do not match.

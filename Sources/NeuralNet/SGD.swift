@@ -54,6 +54,8 @@ public final class SGD: Optimizer {
         return true
     }
 
+    public func discardUndo() { slots.canUndo = false }
+
     public func state(parameters: [Parameter], parameterNames: [String]) -> OptimizerState {
         OptimizerState(
             kind: momentum == 0 ? "sgd" : "momentum", scalars: ["iterations": Double(iterations)],
@@ -61,6 +63,10 @@ public final class SGD: Optimizer {
     }
 
     public func load(_ state: OptimizerState, parameters: [Parameter], parameterNames: [String]) throws {
+        let kind = momentum == 0 ? "sgd" : "momentum"
+        guard state.kind == kind else {
+            throw OptimizerStateError(description: "optimizer state is for \(state.kind), not \(kind); re-compile to reset it")
+        }
         try slots.load(state, parameters: parameters, parameterNames: parameterNames)
         iterations = Int(state.scalars["iterations"] ?? 0)
     }

@@ -26,7 +26,8 @@ public final class Sequential {
     public internal(set) var optimizer: (any Optimizer)?
     /// The full-batch optimizer and its state when compiled with `.lbfgs`.
     public internal(set) var lbfgs: LBFGS?
-    public internal(set) var history = History()
+    /// Everything `fit` recorded; settable so a saved session can be restored.
+    public var history = History()
 
     public init(inputShape: [Int] = [28, 28, 1], seed: UInt64 = 0) {
         self.inputShape = inputShape
@@ -102,6 +103,42 @@ public final class Sequential {
         layers.flatMap { layer in layer.parameters.map { "\(layer.name).\($0.name)" } }
     }
 
+    /// Weights by full name ("dense.kernel", "dense.bias", ...), in `parameters` order.
+    public var weights: [(name: String, tensor: Tensor)] {
+        Array(zip(parameterNames, parameters.map(\.value)))
+    }
+
+    /// Replaces every weight tensor; all names must be present with the right shapes.
+    public func loadWeights(_ named: [(name: String, tensor: Tensor)]) throws {
+        let byName = Dictionary(named.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
+        let params = parameters
+        for (name, p) in zip(parameterNames, params) {
+            guard let t = byName[name] else { throw ShapeError(layer: name, reason: "no saved weights for this parameter") }
+            guard t.shape == p.value.shape else {
+                throw ShapeError(layer: name, reason: "saved weights have shape \(ShapeFormat.plain(t.shape)) but the layer needs \(ShapeFormat.plain(p.value.shape))")
+            }
+        }
+        for (name, p) in zip(parameterNames, params) { p.value = byName[name]! }
+        optimizer?.discardUndo()
+    }
+
+    /// Optimizer state for saving (minibatch optimizers or L-BFGS), nil before compile.
+    public func optimizerState() -> OptimizerState? {
+        if let optimizer { return optimizer.state(parameters: parameters, parameterNames: parameterNames) }
+        return lbfgs?.state
+    }
+
+    /// Restores optimizer state saved by `optimizerState()` (compile with the same optimizer first).
+    public func loadOptimizerState(_ state: OptimizerState) throws {
+        if let optimizer {
+            try optimizer.load(state, parameters: parameters, parameterNames: parameterNames)
+        } else if let lbfgs {
+            try lbfgs.load(state, at: flatParameters())
+        } else {
+            throw OptimizerStateError(description: "the model is not compiled; compile it before loading optimizer state")
+        }
+    }
+
     /// Runs the batch `x` ([N] + inputShape) through every layer.
     public func forward(_ x: Tensor, training: Bool, rng: inout RNG) -> Tensor {
         var h = x
@@ -133,6 +170,7 @@ public final class Sequential {
 
     /// Sets all parameters from a flat vector laid out like `flatParameters()`.
     public func setFlatParameters(_ x: [Double]) {
+        optimizer?.discardUndo()
         var o = 0
         for p in parameters {
             let n = p.value.count
