@@ -60,14 +60,18 @@ public enum Activation: String, Sendable, CaseIterable, Equatable {
 
 /// Branch-free float helpers the compiler can vectorise (libm's expf is a call per element).
 public enum FastMath {
-    /// e^x for Float, relative error below 2e-7 on [-87, 88]; saturates to 0 / +inf outside; NaN stays NaN.
+    /// e^x for Float, relative error below 3e-7 on [-87.3, 88]; 0 below, +inf above 88.72, NaN
+    /// stays NaN (between 88 and 88.72 it returns e^88).
     ///
     /// Cody-Waite range reduction x = n ln2 + r, |r| <= ln2/2, then a degree-6 polynomial for e^r
-    /// (Cephes expf coefficients) and 2^n built in the exponent bits.
+    /// (Cephes expf coefficients). n is rounded by adding 1.5·2²³, which also leaves n in the low
+    /// bits of that sum, from which 2^n is assembled — no floorf call and no trapping Int32
+    /// conversion, so loops calling this vectorise.
     @inline(__always)
     public static func exp(_ x: Float) -> Float {
-        let xc = x.isNaN ? 0 : min(max(x, -87.3), 88.7)  // NaN must not reach Int32()
-        let n = (xc * 1.442_695_04 + 0.5).rounded(.down)
+        let xc = min(max(x, -87.3), 88.0)
+        let t = xc * 1.442_695_04 + 12_582_912
+        let n = t - 12_582_912
         var r = xc - n * 0.693_359_375
         r -= n * -2.121_944_4e-4
         var p: Float = 1.987_569_150e-4
@@ -77,13 +81,9 @@ public enum FastMath {
         p = p * r + 1.666_666_546e-1
         p = p * r + 5.000_000_120e-1
         let er = p * r * r + r + 1
-        // n is in [-126, 128]; split the scale in two so 2^128 and 2^-126 stay representable.
-        let ni = Int32(n)
-        let half = ni >> 1
-        let s1 = Float(bitPattern: UInt32(bitPattern: (half + 127) << 23))
-        let s2 = Float(bitPattern: UInt32(bitPattern: (ni - half + 127) << 23))
-        let v = er * s1 * s2
-        return x.isNaN ? x : (x < -87.3 ? 0 : (x > 88.7 ? .infinity : v))
+        let scale = Float(bitPattern: (t.bitPattern &- 0x4B40_0000 &+ 127) &<< 23)
+        let v = er * scale
+        return x.isNaN ? x : (x < -87.3 ? 0 : (x > 88.72 ? .infinity : v))
     }
 
     /// √x for x >= 0 within a few ulp, branch-free so loops using it vectorise.

@@ -46,11 +46,10 @@ extension Sequential {
             var lossSum = 0.0, correct = 0, seen = 0
 
             func record(batches done: Int, partial: Bool) -> EpochRecord {
-                let r = EpochRecord(
+                EpochRecord(
                     epoch: globalEpoch, loss: seen > 0 ? lossSum / Double(seen) : .nan,
                     accuracy: seen > 0 ? Double(correct) / Double(seen) : .nan, valLoss: nil, valAccuracy: nil,
                     seconds: (ContinuousClock.now - start).seconds, batches: done, partial: partial)
-                return r
             }
 
             for b in 0..<batches {
