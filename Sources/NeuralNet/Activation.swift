@@ -42,9 +42,9 @@ public enum Activation: String, Sendable, CaseIterable, Equatable {
         let n = rows * cols
         switch self {
         case .relu:
-            for i in 0..<n { dz[i] = y[i] > 0 ? dy[i] : 0 }
+            Kernels.reluGradient(count: n, y: y.baseAddress!, dy: dy, dz: dz)
         case .sigmoid:
-            for i in 0..<n { dz[i] = dy[i] * y[i] * (1 - y[i]) }
+            Kernels.sigmoidGradient(count: n, y: y.baseAddress!, dy: dy, dz: dz)
         case .tanh:
             for i in 0..<n { dz[i] = dy[i] * (1 - y[i] * y[i]) }
         case .softmax:

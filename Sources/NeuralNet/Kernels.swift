@@ -73,6 +73,21 @@ enum Kernels {
         }
     }
 
+    /// dz = dy where y > 0, else 0 (relu's gradient from its output).
+    @inline(never)
+    static func reluGradient(count n: Int, y: UnsafePointer<Float>, dy: UnsafePointer<Float>, dz: UnsafeMutablePointer<Float>) {
+        for i in 0..<n {
+            let g = dy[i]  // loaded unconditionally so the select vectorises
+            dz[i] = y[i] > 0 ? g : 0
+        }
+    }
+
+    /// dz = dy·y·(1 - y) (sigmoid's gradient from its output).
+    @inline(never)
+    static func sigmoidGradient(count n: Int, y: UnsafePointer<Float>, dy: UnsafePointer<Float>, dz: UnsafeMutablePointer<Float>) {
+        for i in 0..<n { dz[i] = dy[i] * y[i] * (1 - y[i]) }
+    }
+
     /// b = column sums of d (rows x cols).
     @inline(never)
     static func columnSums(rows: Int, cols: Int, d: UnsafePointer<Float>, into b: UnsafeMutablePointer<Float>) {
