@@ -25,7 +25,7 @@ let package = Package(
 
         .target(name: "MNISTData", dependencies: ["CZlib", "CCrypto", "CPNG", "CJPEG"]),
         .target(name: "TextGraphics", dependencies: ["CZlib"]),
-        .target(name: "NeuralNet", dependencies: ["COpenBLAS", "CSupport"]),
+        .target(name: "NeuralNet", dependencies: ["COpenBLAS", "CSupport"], exclude: ["README.md"]),
         .target(name: "ShellCore", dependencies: ["MNISTData", "TextGraphics", "NeuralNet", "CSupport"]),
         .executableTarget(
             name: "mnist-shell",
