@@ -25,7 +25,7 @@ let package = Package(
 
         .target(name: "MNISTData", dependencies: ["CZlib", "CCrypto", "CPNG", "CJPEG"]),
         .target(name: "TextGraphics", dependencies: ["CZlib"]),
-        .target(name: "NeuralNet", dependencies: ["COpenBLAS", "CSupport"]),
+        .target(name: "NeuralNet", dependencies: ["COpenBLAS", "CSupport"], exclude: ["README.md"]),
         // Session save/restore: manifest + npz arrays, atomic directory swap (renameat2 helper in CSessionSupport).
         .target(name: "CSessionSupport", path: "Sources/CSessionSupport"),
         .target(name: "SessionStore", dependencies: ["NeuralNet", "MNISTData", "CZlib", "CSessionSupport"]),

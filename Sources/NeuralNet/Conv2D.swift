@@ -1,12 +1,5 @@
 import Foundation
 
-/// The activations a `Conv2D` can fuse into its output pass.
-///
-/// Temporary: the engine's shared activation type replaces this when the branches merge.
-public enum ConvActivation: String, Sendable, CaseIterable {
-    case relu, sigmoid, tanh
-}
-
 /// A 2-D convolution over NHWC images, Keras's `Conv2D(filters, kernel_size, strides, padding)`.
 ///
 /// The kernel has shape (kh, kw, in_channels, filters), Glorot-uniform initialised, the bias
@@ -27,7 +20,9 @@ public final class Conv2D: Layer {
     public let kernelSize: Int
     public let strides: Int
     public let padding: Padding
-    public let activation: ConvActivation?
+    /// Fused into the output pass: relu, sigmoid or tanh (softmax is for a final Dense layer).
+    public let activation: Activation?
+    public let kernelInitializer: Initializer
     public let useBias: Bool
     /// When false, `backward` skips the input gradient (the costliest part for a first layer,
     /// whose input gradient nobody uses) and returns an empty tensor. A model sets this to false
@@ -55,9 +50,11 @@ public final class Conv2D: Layer {
 
     public init(
         filters: Int, kernelSize: Int, strides: Int = 1, padding: Padding = .valid,
-        activation: ConvActivation? = nil, useBias: Bool = true
+        activation: Activation? = nil, useBias: Bool = true, kernelInitializer: Initializer = .glorotUniform
     ) {
         precondition(filters > 0 && kernelSize > 0 && strides > 0, "Conv2D: filters, kernelSize and strides must be positive")
+        precondition(activation != .softmax, "Conv2D: softmax is not an element-wise activation")
+        self.kernelInitializer = kernelInitializer
         self.filters = filters
         self.kernelSize = kernelSize
         self.strides = strides
@@ -100,9 +97,7 @@ public final class Conv2D: Layer {
         geometry = g
         let fanIn = g.patchSize
         let fanOut = kernelSize * kernelSize * filters
-        let limit = Float((6.0 / Double(fanIn + fanOut)).squareRoot())
-        var w = [Float](repeating: 0, count: fanIn * filters)
-        for i in w.indices { w[i] = rng.uniform(-limit, limit) }
+        let w = kernelInitializer.values(count: fanIn * filters, fanIn: fanIn, fanOut: fanOut, rng: &rng)
         parameters = [Parameter(name: "kernel", value: Tensor(shape: [kernelSize, kernelSize, g.channels, filters], data: w), regularized: true)]
         if useBias {
             parameters.append(Parameter(name: "bias", value: Tensor(shape: [filters]), regularized: false))
@@ -197,6 +192,8 @@ public final class Conv2D: Layer {
                 let o = out + r * f
                 for j in 0..<f { o[j] = Foundation.tanh(o[j] + bias[j]) }
             }
+        case .softmax:
+            preconditionFailure("Conv2D: softmax is rejected in init")
         }
     }
 
@@ -217,6 +214,8 @@ public final class Conv2D: Layer {
             for i in 0..<rows * f { g[i] = dy[i] * y[i] * (1 - y[i]) }
         case .tanh:
             for i in 0..<rows * f { g[i] = dy[i] * (1 - y[i] * y[i]) }
+        case .softmax:
+            preconditionFailure("Conv2D: softmax is rejected in init")
         }
     }
 

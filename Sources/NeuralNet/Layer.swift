@@ -33,6 +33,11 @@ public struct ShapeError: Error, CustomStringConvertible, Equatable {
 /// tensors passed to `forward`/`backward` carry the batch as their first dimension.
 /// `backward` must be called after the `forward` of the same batch; it *overwrites* each
 /// parameter's `grad` with the batch gradient and returns the gradient with respect to the input.
+///
+/// Buffer reuse (what keeps training allocation-free): keep output/gradient buffers as stored
+/// tensors and return them; keep the forward input only when `training` is true, and drop it at
+/// the end of `backward` (`input = Tensor(shape: [0])`) so the previous layer's buffer is uniquely
+/// referenced again when it is overwritten on the next batch (otherwise Swift copies it).
 public protocol Layer: AnyObject {
     /// Unique name within a model, Keras style: "dense", "dense_1", "conv2d", ...
     var name: String { get set }

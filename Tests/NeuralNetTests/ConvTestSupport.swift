@@ -29,19 +29,20 @@ enum Reference {
         }
     }
 
-    static func activate(_ v: Double, _ activation: ConvActivation?) -> Double {
+    static func activate(_ v: Double, _ activation: Activation?) -> Double {
         switch activation {
         case nil: return v
         case .relu: return max(v, 0)
         case .sigmoid: return 1 / (1 + exp(-v))
         case .tanh: return tanh(v)
+        case .softmax: fatalError("Conv2D has no softmax")
         }
     }
 
     /// Direct convolution: kernel in (kh, kw, cin, filters) order, zero padding outside the image.
     static func conv(
         _ x: Images, kernel: [Double], bias: [Double], size k: Int, filters: Int, stride: Int,
-        padding: Padding, activation: ConvActivation?
+        padding: Padding, activation: Activation?
     ) -> Images {
         let (oh, padTop) = outputSize(x.h, kernel: k, stride: stride, padding: padding)
         let (ow, padLeft) = outputSize(x.w, kernel: k, stride: stride, padding: padding)

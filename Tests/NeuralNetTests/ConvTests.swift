@@ -6,7 +6,7 @@ final class ConvTests: XCTestCase {
     private struct Case {
         var n = 2, h = 7, w = 6, c = 3, k = 3, filters = 4, stride = 1
         var padding = Padding.valid
-        var activation: ConvActivation? = nil
+        var activation: Activation? = nil
         var useBias = true
         var seed: UInt64 = 1
 
@@ -50,7 +50,7 @@ final class ConvTests: XCTestCase {
                 }
             }
         }
-        for activation in ConvActivation.allCases {
+        for activation in [Activation.relu, .sigmoid, .tanh] {
             try checkForward(Case(padding: .same, activation: activation))
         }
         try checkForward(Case(stride: 2, padding: .same, activation: .relu, useBias: false))
@@ -99,7 +99,7 @@ final class ConvTests: XCTestCase {
     func testGradientsMatchFiniteDifferences() throws {
         for padding in Padding.allCases {
             for stride in [1, 2] {
-                for activation in [nil, .relu] as [ConvActivation?] {
+                for activation in [nil, .relu] as [Activation?] {
                     try checkGradients(Case(padding: padding, activation: activation))
                     try checkGradients(Case(h: 8, w: 5, c: 2, k: 4, filters: 3, stride: stride, padding: padding, activation: activation))
                     // One input channel: patches stored transposed.

@@ -1,0 +1,152 @@
+/// A first-order optimizer that updates parameters in place from their gradients, one batch at a time.
+///
+/// Every update writes the new values into spare buffers and swaps them in, so the previous values
+/// (weights and optimizer slots) stay available at no copying cost and `undoLastStep` can restore
+/// them exactly — that is how training recovers from a step that makes the loss NaN.
+public protocol Optimizer: AnyObject {
+    /// Configuration this optimizer was made from.
+    var config: OptimizerConfig { get }
+    /// Applies one update to `parameters` (in the model's stable order) from their `grad`.
+    func step(_ parameters: [Parameter])
+    /// Restores weights and state to before the most recent `step`; false if there is none to undo.
+    @discardableResult func undoLastStep(_ parameters: [Parameter]) -> Bool
+    /// Forgets the undo buffer (call after replacing the weights from outside).
+    func discardUndo()
+    /// State to save with a session: slot tensors named "<slot>:<parameter>" plus scalars ("iterations").
+    func state(parameters: [Parameter], parameterNames: [String]) -> OptimizerState
+    /// Loads state saved by `state(parameters:parameterNames:)`; throws if names or shapes do not match.
+    func load(_ state: OptimizerState, parameters: [Parameter], parameterNames: [String]) throws
+}
+
+/// Optimizer choice and hyper-parameters, as given to `Sequential.compile`.
+public enum OptimizerConfig: Sendable, Equatable, CustomStringConvertible {
+    case sgd(learningRate: Float)
+    case momentum(learningRate: Float, momentum: Float, nesterov: Bool)
+    /// Keras 3 defaults: 1e-3, 0.9, 0.999, 1e-7.
+    case adam(learningRate: Float, beta1: Float, beta2: Float, epsilon: Float)
+    /// Full-batch L-BFGS; each "epoch" of `fit` is one iteration (direction + line search).
+    case lbfgs(history: Int)
+
+    public static let adamDefault = OptimizerConfig.adam(learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-7)
+
+    public var isFullBatch: Bool { if case .lbfgs = self { true } else { false } }
+
+    public var description: String {
+        switch self {
+        case .sgd(let lr): "SGD(learning_rate=\(lr))"
+        case .momentum(let lr, let m, let n): "SGD(learning_rate=\(lr), momentum=\(m)\(n ? ", nesterov=True" : ""))"
+        case .adam(let lr, let b1, let b2, let e): "Adam(learning_rate=\(lr), beta_1=\(b1), beta_2=\(b2), epsilon=\(e))"
+        case .lbfgs(let m): "L-BFGS(history=\(m))"
+        }
+    }
+
+    /// A fresh minibatch optimizer for this configuration (nil for L-BFGS, which `fit` drives itself).
+    public func makeOptimizer() -> Optimizer? {
+        switch self {
+        case .sgd(let lr): SGD(learningRate: lr)
+        case .momentum(let lr, let m, let n): SGD(learningRate: lr, momentum: m, nesterov: n)
+        case .adam(let lr, let b1, let b2, let e): Adam(learningRate: lr, beta1: b1, beta2: b2, epsilon: e)
+        case .lbfgs: nil
+        }
+    }
+}
+
+/// Serialisable optimizer state.
+public struct OptimizerState: Sendable, Equatable {
+    public var kind: String
+    public var scalars: [String: Double]
+    /// Slot tensors in a stable order, named "<slot>:<layer>.<parameter>", e.g. "m:dense.kernel".
+    public var tensors: [(name: String, tensor: Tensor)]
+
+    public init(kind: String, scalars: [String: Double], tensors: [(name: String, tensor: Tensor)]) {
+        self.kind = kind
+        self.scalars = scalars
+        self.tensors = tensors
+    }
+
+    public static func == (a: OptimizerState, b: OptimizerState) -> Bool {
+        a.kind == b.kind && a.scalars == b.scalars && a.tensors.map(\.name) == b.tensors.map(\.name)
+            && a.tensors.map(\.tensor) == b.tensors.map(\.tensor)
+    }
+}
+
+/// Why optimizer state could not be loaded.
+public struct OptimizerStateError: Error, CustomStringConvertible {
+    public var description: String
+}
+
+/// A heap box for one buffer, so several buffers of one store can be written at once without
+/// overlapping accesses to the store's arrays.
+final class FloatBuffer {
+    var data: [Float]
+    init(_ data: [Float]) { self.data = data }
+}
+
+/// Double-buffered per-parameter slots shared by the minibatch optimizers.
+///
+/// `current[s][p]` is slot `s` of parameter `p`; `spare` holds the previous values after a step.
+final class SlotStore {
+    let slotNames: [String]
+    var current: [[FloatBuffer]]
+    var spare: [[FloatBuffer]]
+    var spareValues: [FloatBuffer] = []
+    var canUndo = false
+
+    init(slotNames: [String]) {
+        self.slotNames = slotNames
+        current = slotNames.map { _ in [] }
+        spare = slotNames.map { _ in [] }
+    }
+
+    /// Allocates zeroed slots the first time (or when the parameters changed size).
+    func prepare(_ parameters: [Parameter]) {
+        let sizes = parameters.map(\.value.count)
+        if spareValues.map(\.data.count) != sizes {
+            func zeros() -> [FloatBuffer] { sizes.map { FloatBuffer([Float](repeating: 0, count: $0)) } }
+            spareValues = zeros()
+            current = slotNames.map { _ in zeros() }
+            spare = slotNames.map { _ in zeros() }
+            canUndo = false
+        }
+    }
+
+    /// Swaps current and spare buffers for values and slots (step commit and undo are the same swap).
+    func swapAll(_ parameters: [Parameter]) {
+        for (i, p) in parameters.enumerated() { swap(&p.value.data, &spareValues[i].data) }
+        swap(&current, &spare)
+    }
+
+    func tensors(parameterNames: [String], shapes: [[Int]]) -> [(name: String, tensor: Tensor)] {
+        var out: [(name: String, tensor: Tensor)] = []
+        for (s, slot) in slotNames.enumerated() where current[s].count == shapes.count {
+            for (p, name) in parameterNames.enumerated() {
+                out.append(("\(slot):\(name)", Tensor(shape: shapes[p], data: current[s][p].data)))
+            }
+        }
+        return out
+    }
+
+    func load(_ state: OptimizerState, parameters: [Parameter], parameterNames: [String]) throws {
+        prepare(parameters)
+        let byName = Dictionary(state.tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
+        var loaded: [[[Float]]] = []
+        for slot in slotNames {
+            var perParameter: [[Float]] = []
+            for (p, name) in parameterNames.enumerated() {
+                let key = "\(slot):\(name)"
+                guard let t = byName[key] else {
+                    throw OptimizerStateError(description: "optimizer state: missing tensor \(key); re-compile the model to reset the optimizer")
+                }
+                guard t.shape == parameters[p].value.shape else {
+                    throw OptimizerStateError(description: "optimizer state: \(key) has shape \(t.shape) but the parameter has \(parameters[p].value.shape)")
+                }
+                perParameter.append(t.data)
+            }
+            loaded.append(perParameter)
+        }
+        for s in loaded.indices {
+            for p in loaded[s].indices { current[s][p].data = loaded[s][p] }
+        }
+        canUndo = false
+    }
+}

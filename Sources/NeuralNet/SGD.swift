@@ -1,0 +1,73 @@
+/// Stochastic gradient descent, optionally with (Nesterov) momentum, as Keras's `SGD`:
+/// `v = μv - lr·g; p += v` (Nesterov: `p += μv - lr·g`); plain SGD is `p -= lr·g`.
+public final class SGD: Optimizer {
+    public let learningRate: Float
+    public let momentum: Float
+    public let nesterov: Bool
+    public private(set) var iterations = 0
+    private let slots: SlotStore
+
+    public init(learningRate: Float, momentum: Float = 0, nesterov: Bool = false) {
+        self.learningRate = learningRate
+        self.momentum = momentum
+        self.nesterov = nesterov
+        slots = SlotStore(slotNames: momentum == 0 ? [] : ["velocity"])
+    }
+
+    public var config: OptimizerConfig {
+        momentum == 0 ? .sgd(learningRate: learningRate)
+            : .momentum(learningRate: learningRate, momentum: momentum, nesterov: nesterov)
+    }
+
+    public func step(_ parameters: [Parameter]) {
+        slots.prepare(parameters)
+        let lr = learningRate, mu = momentum, nag = nesterov
+        for (i, p) in parameters.enumerated() {
+            p.value.data.withUnsafeBufferPointer { w in
+                p.grad.data.withUnsafeBufferPointer { g in
+                    slots.spareValues[i].data.withUnsafeMutableBufferPointer { out in
+                        if mu == 0 {
+                            Kernels.sgd(count: w.count, w: w.baseAddress!, g: g.baseAddress!, wOut: out.baseAddress!, lr: lr)
+                        } else {
+                            slots.current[0][i].data.withUnsafeBufferPointer { v in
+                                slots.spare[0][i].data.withUnsafeMutableBufferPointer { vOut in
+                                    Kernels.momentum(
+                                        count: w.count, w: w.baseAddress!, g: g.baseAddress!, v: v.baseAddress!,
+                                        wOut: out.baseAddress!, vOut: vOut.baseAddress!, lr: lr, mu: mu, nesterov: nag)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        slots.swapAll(parameters)
+        iterations += 1
+        slots.canUndo = true
+    }
+
+    @discardableResult public func undoLastStep(_ parameters: [Parameter]) -> Bool {
+        guard slots.canUndo else { return false }
+        slots.swapAll(parameters)
+        iterations -= 1
+        slots.canUndo = false
+        return true
+    }
+
+    public func discardUndo() { slots.canUndo = false }
+
+    public func state(parameters: [Parameter], parameterNames: [String]) -> OptimizerState {
+        OptimizerState(
+            kind: momentum == 0 ? "sgd" : "momentum", scalars: ["iterations": Double(iterations)],
+            tensors: slots.tensors(parameterNames: parameterNames, shapes: parameters.map(\.value.shape)))
+    }
+
+    public func load(_ state: OptimizerState, parameters: [Parameter], parameterNames: [String]) throws {
+        let kind = momentum == 0 ? "sgd" : "momentum"
+        guard state.kind == kind else {
+            throw OptimizerStateError(description: "optimizer state is for \(state.kind), not \(kind); re-compile to reset it")
+        }
+        try slots.load(state, parameters: parameters, parameterNames: parameterNames)
+        iterations = Int(state.scalars["iterations"] ?? 0)
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import NeuralNet
+import XCTest
+
+final class OptimizerTests: XCTestCase {
+    private func parameter(_ values: [Float]) -> Parameter {
+        Parameter(name: "kernel", value: Tensor(shape: [values.count], data: values), regularized: true)
+    }
+
+    func testAdamMatchesKerasFormula() {
+        let p = parameter([0.5, -1.0, 2.0])
+        let adam = Adam(learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7)
+        let grads: [[Float]] = [[0.1, -0.2, 0.3], [-0.4, 0.05, 0.3]]
+        var w = [0.5, -1.0, 2.0], m = [0.0, 0, 0], v = [0.0, 0, 0]
+        for (t, g) in grads.enumerated() {
+            p.grad = Tensor(shape: [3], data: g)
+            adam.step([p])
+            let step = Double(t + 1)
+            let alpha = 0.01 * (1 - pow(0.999, step)).squareRoot() / (1 - pow(0.9, step))
+            for j in 0..<3 {
+                m[j] = 0.9 * m[j] + 0.1 * Double(g[j])
+                v[j] = 0.999 * v[j] + 0.001 * Double(g[j]) * Double(g[j])
+                w[j] -= alpha * m[j] / (v[j].squareRoot() + 1e-7)
+            }
+            for j in 0..<3 { XCTAssertEqual(Double(p.value[j]), w[j], accuracy: 1e-6) }
+        }
+        XCTAssertEqual(adam.iterations, 2)
+    }
+
+    func testSGDAndMomentum() {
+        let p = parameter([1, 2])
+        p.grad = Tensor(shape: [2], data: [0.5, -1])
+        SGD(learningRate: 0.1).step([p])
+        XCTAssertEqual(p.value.data, [0.95, 2.1])
+
+        let q = parameter([1, 2])
+        let momentum = SGD(learningRate: 0.1, momentum: 0.9)
+        q.grad = Tensor(shape: [2], data: [0.5, -1])
+        momentum.step([q])  // v = -0.05, 0.1
+        q.grad = Tensor(shape: [2], data: [1, 1])
+        momentum.step([q])  // v = 0.9v - 0.1g = -0.145, -0.01
+        XCTAssertEqual(q.value[0], 1 - 0.05 - 0.145, accuracy: 1e-6)
+        XCTAssertEqual(q.value[1], 2 + 0.1 - 0.01, accuracy: 1e-6)
+
+        let r = parameter([1])
+        let nesterov = SGD(learningRate: 0.1, momentum: 0.9, nesterov: true)
+        r.grad = Tensor(shape: [1], data: [1])
+        nesterov.step([r])  // v = -0.1; p += 0.9v - 0.1g = -0.19
+        XCTAssertEqual(r.value[0], 0.81, accuracy: 1e-6)
+    }
+
+    func testUndoRestoresWeightsAndStateExactly() {
+        let p = parameter([0.3, -0.7])
+        let adam = Adam()
+        p.grad = Tensor(shape: [2], data: [0.2, 0.1])
+        adam.step([p])
+        let weights = p.value
+        let state = adam.state(parameters: [p], parameterNames: ["d.kernel"])
+        p.grad = Tensor(shape: [2], data: [5, -3])
+        adam.step([p])
+        XCTAssertNotEqual(p.value, weights)
+        XCTAssertTrue(adam.undoLastStep([p]))
+        XCTAssertEqual(p.value, weights)
+        XCTAssertEqual(adam.state(parameters: [p], parameterNames: ["d.kernel"]), state)
+        XCTAssertFalse(adam.undoLastStep([p]), "only one step can be undone")
+    }
+
+    func testStateRoundTrip() throws {
+        let p = parameter([0.3, -0.7])
+        let a = Adam()
+        p.grad = Tensor(shape: [2], data: [0.2, 0.1])
+        a.step([p])
+        let saved = a.state(parameters: [p], parameterNames: ["dense.kernel"])
+        XCTAssertEqual(saved.tensors.map(\.name), ["m:dense.kernel", "v:dense.kernel"])
+        XCTAssertEqual(saved.scalars["iterations"], 1)
+
+        let q = parameter(p.value.data)
+        let b = Adam()
+        try b.load(saved, parameters: [q], parameterNames: ["dense.kernel"])
+        p.grad = Tensor(shape: [2], data: [-0.4, 0.3])
+        q.grad = p.grad
+        a.step([p])
+        b.step([q])
+        XCTAssertEqual(p.value, q.value)
+
+        XCTAssertThrowsError(try Adam().load(saved, parameters: [q], parameterNames: ["other.kernel"])) { error in
+            XCTAssertTrue("\(error)".contains("missing tensor m:other.kernel"), "\(error)")
+        }
+    }
+}

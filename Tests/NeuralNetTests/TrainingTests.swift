@@ -1,0 +1,209 @@
+import NeuralNet
+import XCTest
+
+final class TrainingTests: XCTestCase {
+    private let data = EngineFixtures.synthetic(count: 600, side: 8, seed: 21)
+
+    private func mlp(seed: UInt64 = 4, optimizer: OptimizerConfig = .adamDefault) throws -> Sequential {
+        let model = Sequential(inputShape: [8, 8, 1], seed: seed)
+        try model.add(Flatten())
+        try model.add(Dense(32, activation: .relu))
+        try model.add(Dense(10, activation: .softmax))
+        model.compile(optimizer: optimizer, loss: .sparseCategoricalCrossEntropy)
+        return model
+    }
+
+    func testLearnsAndReportsEvents() throws {
+        let model = try mlp()
+        var rng = RNG(seed: 1)
+        var events: [TrainingEvent] = []
+        let outcome = try model.fit(data: data, epochs: 10, batchSize: 32, validationSplit: 0.2, rng: &rng) { events.append($0) }
+        XCTAssertEqual(outcome, FitOutcome(status: .completed, epochsCompleted: 10, message: nil))
+        XCTAssertEqual(events.first, .epochBegin(epoch: 1, totalEpochs: 10, globalEpoch: 1, batches: 15))
+        XCTAssertEqual(events.filter { if case .batchEnd = $0 { true } else { false } }.count, 150)
+        let h = model.history
+        XCTAssertEqual(h.epochs.map(\.epoch), Array(1...10))
+        XCTAssertEqual(h.batchLosses.count, 150)
+        XCTAssertLessThan(h.epochs[9].loss, h.epochs[0].loss)
+        XCTAssertGreaterThan(h.epochs[9].accuracy, 0.9)
+        XCTAssertNotNil(h.epochs[9].valLoss)
+        XCTAssertGreaterThan(h.epochs[9].valAccuracy ?? 0, 0.85)
+        if case .batchEnd(let b, let n, let loss, _, _) = events[events.count - 2] {
+            XCTAssertEqual(b, 15)
+            XCTAssertEqual(n, 15)
+            XCTAssertEqual(loss, h.epochs[9].loss, accuracy: 1e-12, "the last running mean is the epoch loss")
+        } else {
+            XCTFail("expected batchEnd before epochEnd")
+        }
+
+        let (loss, acc) = try model.evaluate(data: data)
+        XCTAssertTrue(loss.isFinite)
+        let confusion = try model.confusionMatrix(data: data)
+        XCTAssertEqual(confusion.flatMap { $0 }.reduce(0, +), data.count)
+        let diagonal = (0..<10).reduce(0) { $0 + confusion[$1][$1] }
+        XCTAssertEqual(Double(diagonal) / Double(data.count), acc, accuracy: 1e-12)
+        let report = ClassMetrics.report(confusion: confusion)
+        XCTAssertEqual(report.map(\.support), (0..<10).map { c in data.labels.filter { $0 == c }.count })
+    }
+
+    func testClassMetrics() {
+        let r = ClassMetrics.report(confusion: [[3, 1], [2, 4]])
+        XCTAssertEqual(r[0].precision, 0.6, accuracy: 1e-12)
+        XCTAssertEqual(r[0].recall, 0.75, accuracy: 1e-12)
+        XCTAssertEqual(r[0].f1, 2 * 0.6 * 0.75 / 1.35, accuracy: 1e-12)
+        XCTAssertEqual(r[1].support, 6)
+    }
+
+    func testSameSeedAndThreadsGiveIdenticalWeights() throws {
+        BLAS.threads = 2
+        func train() throws -> [Double] {
+            let model = try mlp(seed: 9)
+            var rng = RNG(seed: 5)
+            _ = try model.fit(data: data, epochs: 2, batchSize: 50, rng: &rng)
+            return model.flatParameters()
+        }
+        XCTAssertEqual(try train(), try train())
+    }
+
+    func testTwoOneEpochFitsEqualOneTwoEpochFit() throws {
+        let a = try mlp(seed: 2)
+        var rngA = RNG(seed: 8)
+        _ = try a.fit(data: data, epochs: 1, batchSize: 64, validationSplit: 0.1, rng: &rngA)
+        _ = try a.fit(data: data, epochs: 1, batchSize: 64, validationSplit: 0.1, rng: &rngA)
+        let b = try mlp(seed: 2)
+        var rngB = RNG(seed: 8)
+        _ = try b.fit(data: data, epochs: 2, batchSize: 64, validationSplit: 0.1, rng: &rngB)
+        XCTAssertEqual(a.flatParameters(), b.flatParameters())
+        XCTAssertEqual(a.history.epochs.map(\.epoch), [1, 2])
+        XCTAssertEqual(a.history.batchLosses, b.history.batchLosses)
+        XCTAssertEqual(rngA, rngB)
+    }
+
+    func testShouldStopLeavesConsistentModelAndPartialEpoch() throws {
+        let model = try mlp()
+        var rng = RNG(seed: 1)
+        var batches = 0
+        let outcome = try model.fit(
+            data: data, epochs: 5, batchSize: 32, rng: &rng,
+            progress: { if case .batchEnd = $0 { batches += 1 } }, shouldStop: { batches >= 7 })
+        XCTAssertEqual(outcome.status, .interrupted)
+        XCTAssertEqual(outcome.epochsCompleted, 0)
+        XCTAssertEqual(model.history.batchLosses.count, 7)
+        XCTAssertEqual(model.history.epochs.count, 1)
+        XCTAssertEqual(model.history.epochs[0].partial, true)
+        XCTAssertEqual(model.history.epochs[0].batches, 7)
+        XCTAssertTrue(try model.evaluate(data: data).loss.isFinite)
+        // Training continues afterwards, with the next epoch number.
+        let again = try model.fit(data: data, epochs: 1, batchSize: 32, rng: &rng)
+        XCTAssertEqual(again.status, .completed)
+        XCTAssertEqual(model.history.epochs.last?.epoch, 2)
+    }
+
+    func testDivergenceRestoresWeightsFromBeforeTheStep() throws {
+        let model = try mlp(optimizer: .sgd(learningRate: 1e12))
+        var rng = RNG(seed: 1)
+        var snapshots: [[Double]] = [model.flatParameters()]
+        let outcome = try model.fit(data: data, epochs: 3, batchSize: 32, rng: &rng,
+                                    progress: { if case .batchEnd = $0 { snapshots.append(model.flatParameters()) } })
+        XCTAssertEqual(outcome.status, .diverged)
+        let message = try XCTUnwrap(outcome.message)
+        XCTAssertTrue(message.contains("loss became NaN") || message.contains("loss became infinite"), message)
+        XCTAssertTrue(message.contains("weights restored to before that step"), message)
+        XCTAssertTrue(message.contains("try a lower learning rate"), message)
+        let weights = model.flatParameters()
+        XCTAssertTrue(weights.allSatisfy(\.isFinite))
+        XCTAssertGreaterThanOrEqual(snapshots.count, 2)
+        XCTAssertEqual(weights, snapshots[snapshots.count - 2], "weights from before the last step")
+        XCTAssertEqual(model.history.batchLosses.count, snapshots.count - 1)
+    }
+
+    func testFullBatchLBFGSThroughFit() throws {
+        let model = Sequential(inputShape: [8, 8, 1], seed: 1)
+        try model.add(Flatten())
+        try model.add(Dense(16, activation: .sigmoid, kernelInitializer: .uniform(limit: 0.15), biasInitializer: .uniform(limit: 0.15)))
+        try model.add(Dense(10, activation: .sigmoid, kernelInitializer: .uniform(limit: 0.15), biasInitializer: .uniform(limit: 0.15)))
+        model.compile(optimizer: .lbfgs(history: 10), loss: .binaryCrossEntropy, l2: 0.1)
+        var rng = RNG(seed: 0)
+        _ = try model.fit(data: data, epochs: 10, batchSize: 1, rng: &rng)
+        _ = try model.fit(data: data, epochs: 10, batchSize: 1, rng: &rng)
+        let losses = model.history.epochs.map(\.loss)
+        XCTAssertEqual(model.history.epochs.map(\.epoch), Array(1...20))
+        XCTAssertTrue(zip(losses, losses.dropFirst()).allSatisfy { $1 <= $0 }, "monotone: \(losses)")
+        XCTAssertGreaterThan(try model.evaluate(data: data).accuracy, 0.9)
+    }
+
+    func testErrorsBeforeTraining() throws {
+        let model = Sequential(inputShape: [8, 8, 1])
+        try model.add(Flatten())
+        try model.add(Dense(10, activation: .softmax))
+        var rng = RNG(seed: 0)
+        XCTAssertThrowsError(try model.fit(data: data, epochs: 1, batchSize: 8, rng: &rng)) { error in
+            XCTAssertTrue("\(error)".contains("not compiled"), "\(error)")
+        }
+        model.compile(optimizer: .sgd(learningRate: 0.1), loss: .sparseCategoricalCrossEntropy)
+        let wrong = EngineFixtures.synthetic(count: 10, side: 5)
+        XCTAssertThrowsError(try model.fit(data: wrong, epochs: 1, batchSize: 8, rng: &rng)) { error in
+            XCTAssertEqual("\(error)", "the data's samples have shape (5, 5, 1) but the model expects (8, 8, 1)")
+        }
+    }
+}
+
+final class ModelStateTests: XCTestCase {
+    private let data = EngineFixtures.synthetic(count: 300, side: 8, seed: 2)
+
+    private func model(_ optimizer: OptimizerConfig) throws -> Sequential {
+        let m = Sequential(inputShape: [8, 8, 1], seed: 3)
+        try m.add(Flatten())
+        try m.add(Dense(12, activation: .sigmoid))
+        try m.add(Dense(10, activation: .sigmoid))
+        m.compile(optimizer: optimizer, loss: .binaryCrossEntropy, l2: 0.01)
+        return m
+    }
+
+    /// Saving weights + optimizer state and restoring them into a fresh model continues training
+    /// exactly as if nothing had happened.
+    func testWeightsAndAdamStateRestoreContinuesIdentically() throws {
+        let a = try model(.adamDefault)
+        var rng = RNG(seed: 1)
+        _ = try a.fit(data: data, epochs: 1, batchSize: 30, rng: &rng)
+        let weights = a.weights
+        let state = try XCTUnwrap(a.optimizerState())
+        var rngB = rng
+
+        let b = try model(.adamDefault)
+        try b.loadWeights(weights)
+        try b.loadOptimizerState(state)
+        _ = try a.fit(data: data, epochs: 1, batchSize: 30, rng: &rng)
+        _ = try b.fit(data: data, epochs: 1, batchSize: 30, rng: &rngB)
+        XCTAssertEqual(a.flatParameters(), b.flatParameters())
+
+        XCTAssertThrowsError(try b.loadOptimizerState(OptimizerState(kind: "sgd", scalars: [:], tensors: [])))
+        var wrong = weights
+        wrong[0].tensor = Tensor(shape: [3])
+        XCTAssertThrowsError(try b.loadWeights(wrong)) { error in
+            XCTAssertEqual("\(error)", "dense.kernel: saved weights have shape (3,) but the layer needs (64, 12)")
+        }
+    }
+
+    func testLBFGSStateRestoreContinuesIdentically() throws {
+        let a = try model(.lbfgs(history: 5))
+        var rng = RNG(seed: 1)
+        _ = try a.fit(data: data, epochs: 6, batchSize: 1, rng: &rng)
+        let weights = a.weights
+        let state = try XCTUnwrap(a.optimizerState())
+        XCTAssertEqual(state.tensors.count, 10, "5 (s, y) pairs")
+
+        let b = try model(.lbfgs(history: 5))
+        try b.loadWeights(weights)
+        try b.loadOptimizerState(state)
+        _ = try a.fit(data: data, epochs: 3, batchSize: 1, rng: &rng)
+        _ = try b.fit(data: data, epochs: 3, batchSize: 1, rng: &rng)
+        // The stored history is Float, so continuation matches closely rather than bit for bit.
+        XCTAssertEqual(a.history.epochs.last!.loss, b.history.epochs.last!.loss, accuracy: 1e-4)
+
+        let c = try model(.lbfgs(history: 5))
+        try c.loadWeights(weights)
+        _ = try c.fit(data: data, epochs: 3, batchSize: 1, rng: &rng)
+        XCTAssertNotEqual(c.history.epochs.last!.loss, b.history.epochs.last!.loss, "without the history it restarts")
+    }
+}
