@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "SessionStore", dependencies: ["NeuralNet", "MNISTData", "CZlib", "CSessionSupport"]),
         // Test-only: saves a session in a loop until killed (the atomic-save kill test drives it).
         .executableTarget(name: "session-save-stress", dependencies: ["SessionStore"]),
-        .target(name: "ShellCore", dependencies: ["MNISTData", "TextGraphics", "NeuralNet", "CSupport"]),
+        .target(name: "ShellCore", dependencies: ["MNISTData", "TextGraphics", "NeuralNet", "SessionStore", "CSupport"]),
         .executableTarget(
             name: "mnist-shell",
             dependencies: [

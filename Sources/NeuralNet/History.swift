@@ -11,6 +11,25 @@ public struct EpochRecord: Sendable, Equatable {
     public var batches: Int
     /// True when training stopped before the epoch ended (Ctrl-C or divergence).
     public var partial: Bool
+
+    public init(epoch: Int, loss: Double, accuracy: Double, valLoss: Double? = nil, valAccuracy: Double? = nil,
+                seconds: Double, batches: Int, partial: Bool) {
+        self.epoch = epoch
+        self.loss = loss
+        self.accuracy = accuracy
+        self.valLoss = valLoss
+        self.valAccuracy = valAccuracy
+        self.seconds = seconds
+        self.batches = batches
+        self.partial = partial
+    }
+
+    /// Bit-for-bit equality, so a record with a NaN loss equals its saved and restored copy.
+    public static func == (a: EpochRecord, b: EpochRecord) -> Bool {
+        a.epoch == b.epoch && a.loss.bitPattern == b.loss.bitPattern && a.accuracy.bitPattern == b.accuracy.bitPattern
+            && a.valLoss?.bitPattern == b.valLoss?.bitPattern && a.valAccuracy?.bitPattern == b.valAccuracy?.bitPattern
+            && a.seconds.bitPattern == b.seconds.bitPattern && a.batches == b.batches && a.partial == b.partial
+    }
 }
 
 /// Everything `fit` has recorded for a model, for `plot loss|accuracy` and for sessions.
@@ -21,7 +40,17 @@ public struct History: Sendable, Equatable {
     /// The accuracy of every training batch.
     public var batchAccuracies: [Float] = []
 
-    public init() {}
+    public init(epochs: [EpochRecord] = [], batchLosses: [Float] = [], batchAccuracies: [Float] = []) {
+        self.epochs = epochs
+        self.batchLosses = batchLosses
+        self.batchAccuracies = batchAccuracies
+    }
+
+    /// Bit-for-bit equality (a NaN loss equals the same NaN).
+    public static func == (a: History, b: History) -> Bool {
+        a.epochs == b.epochs && a.batchLosses.map(\.bitPattern) == b.batchLosses.map(\.bitPattern)
+            && a.batchAccuracies.map(\.bitPattern) == b.batchAccuracies.map(\.bitPattern)
+    }
 
     /// The global number the next epoch gets.
     public var nextEpoch: Int { (epochs.last?.epoch ?? 0) + 1 }

@@ -41,7 +41,9 @@ public final class Sequential {
     /// initialises its weights. Throws a `ShapeError` naming the layer and the problem.
     public func add(_ layer: any Layer) throws {
         let base = Self.snakeCase(layer.typeName)
-        let n = nameCounters[base, default: 0]
+        // Skip names already taken: a restored model keeps its saved names (e.g. "dense_2").
+        var n = nameCounters[base, default: 0]
+        while layers.contains(where: { $0.name == (n == 0 ? base : "\(base)_\(n)") }) { n += 1 }
         layer.name = n == 0 ? base : "\(base)_\(n)"
         let out = try layer.outputShape(for: outputShape)
         try layer.build(inputShape: outputShape, rng: &initRNG)

@@ -24,6 +24,8 @@ public struct SessionManifest: Codable, Equatable, Sendable {
     public var shufflePosition: Int?
     public var epochsTrained: Int
     public var lastTestAccuracy: Double?
+    /// The shell's own settings (preset, seed, how the data set was loaded), as text.
+    public var shellSettings: [String: String]?
     /// Checksums of the files beside the manifest, by file name.
     public var files: [String: FileRecord]
 

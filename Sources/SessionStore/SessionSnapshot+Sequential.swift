@@ -12,18 +12,12 @@ extension SessionSnapshot {
             OptimizerSnapshot(kind: state.kind, scalars: state.scalars,
                               arrays: state.tensors.map { NamedArray(name: $0.name, shape: $0.tensor.shape, values: .float32($0.tensor.data)) })
         }
-        history = TrainingHistory(
-            epochs: model.history.epochs.map {
-                EpochEntry(epoch: $0.epoch, loss: $0.loss, accuracy: $0.accuracy, valLoss: $0.valLoss, valAccuracy: $0.valAccuracy,
-                           seconds: $0.seconds, batches: $0.batches, partial: $0.partial)
-            },
-            batchLosses: model.history.batchLosses, batchAccuracies: model.history.batchAccuracies)
+        history = model.history
         epochsTrained = model.history.epochs.last?.epoch ?? 0
     }
 
     /// A new model built from the snapshot, with its weights, compile settings and optimizer state;
-    /// nil if the snapshot has no model. The metrics history stays in `history`: NeuralNet's
-    /// `EpochRecord` has no public initializer yet, so it cannot be handed back to the model. Nothing is shared with a live model, so a
+    /// metrics history; nil if the snapshot has no model. Nothing is shared with a live model, so a
     /// failure leaves the caller's session as it was (build everything, then hand it over).
     ///
     /// - Parameter file: names the session in errors (e.g. its manifest path).
@@ -46,6 +40,7 @@ extension SessionSnapshot {
                 }
             }
         }
+        built.history = history
         return built
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import NeuralNet
 
 /// Everything a saved session holds, in memory: what `SessionStore.save` writes and `load` returns.
 ///
@@ -17,17 +18,19 @@ public struct SessionSnapshot: Equatable, Sendable {
     public var rng: [String: [UInt64]]
     /// Index of the next sample in the current shuffled epoch, if saved mid-epoch.
     public var shufflePosition: Int?
-    public var history: TrainingHistory
+    public var history: History
     public var epochsTrained: Int
     public var lastTestAccuracy: Double?
     /// The commands typed in this session, oldest first.
     public var commandHistory: [String]
+    /// The shell's own settings (preset, seed, load options), kept as text in the manifest.
+    public var shellSettings: [String: String] = [:]
     /// When it was saved; set by `SessionStore.save`, whole seconds (ISO 8601 in the manifest).
     public var savedAt: Date?
 
     public init(dataset: DatasetRef? = nil, normalized: Bool = false, model: ModelSpec? = nil, weights: [NamedArray] = [],
                 compile: CompileSpec? = nil, optimizer: OptimizerSnapshot? = nil, rng: [String: [UInt64]] = [:],
-                shufflePosition: Int? = nil, history: TrainingHistory = TrainingHistory(), epochsTrained: Int = 0,
+                shufflePosition: Int? = nil, history: History = History(), epochsTrained: Int = 0,
                 lastTestAccuracy: Double? = nil, commandHistory: [String] = [], savedAt: Date? = nil) {
         self.dataset = dataset
         self.normalized = normalized
@@ -59,52 +62,3 @@ public struct OptimizerSnapshot: Equatable, Sendable {
     }
 }
 
-/// Metrics recorded during training: one entry per epoch, plus per-batch loss and accuracy.
-public struct TrainingHistory: Equatable, Sendable {
-    public var epochs: [EpochEntry]
-    public var batchLosses: [Float]
-    public var batchAccuracies: [Float]
-
-    public init(epochs: [EpochEntry] = [], batchLosses: [Float] = [], batchAccuracies: [Float] = []) {
-        self.epochs = epochs
-        self.batchLosses = batchLosses
-        self.batchAccuracies = batchAccuracies
-    }
-
-    /// Bit-for-bit equality (a NaN loss equals the same NaN).
-    public static func == (a: TrainingHistory, b: TrainingHistory) -> Bool {
-        a.epochs == b.epochs && a.batchLosses.map(\.bitPattern) == b.batchLosses.map(\.bitPattern)
-            && a.batchAccuracies.map(\.bitPattern) == b.batchAccuracies.map(\.bitPattern)
-    }
-}
-
-/// One epoch's metrics.
-public struct EpochEntry: Equatable, Sendable {
-    public var epoch: Int
-    public var loss: Double
-    public var accuracy: Double
-    public var valLoss: Double?
-    public var valAccuracy: Double?
-    public var seconds: Double
-    public var batches: Int
-    /// Interrupted before the end of the epoch.
-    public var partial: Bool
-
-    public init(epoch: Int, loss: Double, accuracy: Double, valLoss: Double? = nil, valAccuracy: Double? = nil,
-                seconds: Double, batches: Int, partial: Bool) {
-        self.epoch = epoch
-        self.loss = loss
-        self.accuracy = accuracy
-        self.valLoss = valLoss
-        self.valAccuracy = valAccuracy
-        self.seconds = seconds
-        self.batches = batches
-        self.partial = partial
-    }
-
-    public static func == (a: EpochEntry, b: EpochEntry) -> Bool {
-        a.epoch == b.epoch && a.loss.bitPattern == b.loss.bitPattern && a.accuracy.bitPattern == b.accuracy.bitPattern
-            && a.valLoss?.bitPattern == b.valLoss?.bitPattern && a.valAccuracy?.bitPattern == b.valAccuracy?.bitPattern
-            && a.seconds.bitPattern == b.seconds.bitPattern && a.batches == b.batches && a.partial == b.partial
-    }
-}

@@ -78,7 +78,8 @@ public enum SessionStore {
                 OptimizerManifest(kind: opt.kind, scalars: opt.scalars, arrays: opt.arrays.map { ParameterSpec(name: $0.name, shape: $0.shape) })
             },
             rng: snapshot.rng.keys.sorted(), shufflePosition: snapshot.shufflePosition,
-            epochsTrained: snapshot.epochsTrained, lastTestAccuracy: snapshot.lastTestAccuracy, files: files)
+            epochsTrained: snapshot.epochsTrained, lastTestAccuracy: snapshot.lastTestAccuracy,
+            shellSettings: snapshot.shellSettings.isEmpty ? nil : snapshot.shellSettings, files: files)
         var json = try SessionManifest.encoder().encode(manifest)
         json.append(0x0a)
         try DurableFiles.writeDurably([UInt8](json), to: path(dir, "manifest.json"))
@@ -150,6 +151,7 @@ public enum SessionStore {
             dataset: manifest.dataset, normalized: manifest.normalized, model: manifest.model, compile: manifest.compile,
             shufflePosition: manifest.shufflePosition, epochsTrained: manifest.epochsTrained,
             lastTestAccuracy: manifest.lastTestAccuracy, savedAt: manifest.savedDate)
+        snapshot.shellSettings = manifest.shellSettings ?? [:]
         let weightsPath = path(dir, "weights.npz")
         let weights = try NPZFile.read(bytes: contents["weights.npz"]!, file: weightsPath)
         try WeightsCheck.check(weights, against: manifest.model?.parameters ?? [], file: weightsPath)

@@ -1,3 +1,5 @@
+import NeuralNet
+
 /// Lays out a snapshot's non-weight arrays in `state.npz` and reads them back, checking each.
 ///
 /// Names: `rng/ROLE` (uint64, 4), `optimizer/NAME` (as the engine names them), `history/COLUMN`
@@ -14,8 +16,8 @@ enum StateArchive {
         }
         let epochs = snapshot.history.epochs
         let n = [epochs.count]
-        func f8(_ name: String, _ v: (EpochEntry) -> Double) { out.append(NamedArray(name: "history/" + name, shape: n, values: .float64(epochs.map(v)))) }
-        func i8(_ name: String, _ v: (EpochEntry) -> Int) { out.append(NamedArray(name: "history/" + name, shape: n, values: .int64(epochs.map { Int64(v($0)) }))) }
+        func f8(_ name: String, _ v: (EpochRecord) -> Double) { out.append(NamedArray(name: "history/" + name, shape: n, values: .float64(epochs.map(v)))) }
+        func i8(_ name: String, _ v: (EpochRecord) -> Int) { out.append(NamedArray(name: "history/" + name, shape: n, values: .int64(epochs.map { Int64(v($0)) }))) }
         i8("epoch") { $0.epoch }
         f8("loss") { $0.loss }
         f8("accuracy") { $0.accuracy }
@@ -79,7 +81,7 @@ enum StateArchive {
             throw SessionError(file: file, problem: "history arrays have different lengths \([epoch.count] + lengths); each needs one value per epoch")
         }
         snapshot.history.epochs = epoch.indices.map { i in
-            EpochEntry(epoch: Int(epoch[i]), loss: loss[i], accuracy: accuracy[i],
+            EpochRecord(epoch: Int(epoch[i]), loss: loss[i], accuracy: accuracy[i],
                        valLoss: present[i] & 1 != 0 ? valLoss[i] : nil, valAccuracy: present[i] & 2 != 0 ? valAccuracy[i] : nil,
                        seconds: seconds[i], batches: Int(batches[i]), partial: partial[i] != 0)
         }

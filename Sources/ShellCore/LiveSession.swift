@@ -27,9 +27,19 @@ public final class LiveSession {
     /// Test accuracy from the most recent `evaluate` (shown in session listings).
     public var lastTestAccuracy: Double?
 
-    public init(dataDir: String, offline: Bool = false) {
+    /// Where `save` and `restore` keep sessions (`--sessions-dir`, `MNIST_SHELL_SESSIONS`, default `./sessions`).
+    public var sessionsDir: String
+    /// The name the session was last saved or restored under (`save` without a name reuses it).
+    public var name: String?
+    /// The statements typed in this session, oldest first (saved with it).
+    public var commandHistory: [String] = []
+    /// How the current data set was loaded, so `restore` loads it the same way.
+    public var loadOptions = LoadOptions()
+
+    public init(dataDir: String, offline: Bool = false, sessionsDir: String = "sessions") {
         self.dataDir = dataDir
         self.offline = offline
+        self.sessionsDir = sessionsDir
     }
 
     /// True once Ctrl-C was pressed during the current command.

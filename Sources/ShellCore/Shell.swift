@@ -1,4 +1,5 @@
 import Foundation
+import SessionStore
 
 /// The command interpreter: finds a command by name or unique prefix, parses its options, runs it,
 /// and reports errors without disturbing the live session.
@@ -13,6 +14,7 @@ public final class Shell {
     public var quitRequested = false
     /// Where a script's current statement came from, for error messages ("script.mnsh:12").
     public var location: String? = nil
+    private var depth = 0
 
     public init(session: LiveSession, console: Console) {
         self.session = session
@@ -49,6 +51,9 @@ public final class Shell {
     /// unless `keepGoing`), true if all succeeded.
     @discardableResult
     public func run(_ text: String, keepGoing: Bool = false) -> Bool {
+        // Only what the user typed goes into the session's history, not what commands run inside.
+        depth += 1
+        defer { depth -= 1 }
         let statements: [[String]]
         do {
             statements = try Tokenizer.statements(text)
@@ -56,6 +61,7 @@ public final class Shell {
             report(ShellError("cannot parse the line: \(error)"), command: nil)
             return false
         }
+        if depth == 1 && !statements.isEmpty { session.commandHistory.append(text) }
         var allOK = true
         for words in statements {
             // Ctrl-C abandons the rest of the line (or script), not just the running command.
@@ -102,4 +108,35 @@ public final class Shell {
 /// Errors from the libraries that carry advice for the user.
 public protocol HintedError: Error {
     var hint: String? { get }
+}
+
+extension Shell {
+    /// Before an interactive shell exits: offers to save a session with unsaved work (a model, or a
+    /// session saved before). Returns false if the user chose to stay.
+    public func confirmQuit() -> Bool {
+        guard console.capabilities.isInteractive, session.hasUnsavedChanges,
+              session.model != nil || session.name != nil
+        else { return true }
+        while true {
+            let question = "Save this session before quitting? [y]es, [n]o, [c]ancel: "
+            guard let answer = console.ask(question)?.lowercased() else { return true }
+            switch answer.first {
+            case "n": return true
+            case "c": return false
+            case "y":
+                let suggested = session.name ?? SessionName.timestamped()
+                let typed = console.ask("Name [\(suggested)]: ") ?? ""
+                let name = typed.isEmpty ? suggested : typed
+                do {
+                    try SessionCommands.saveSession(session, as: name)
+                    console.print("saved session '\(name)' in \(session.sessionsDir)/\(name)")
+                    return true
+                } catch {
+                    report(error, command: "save")
+                }
+            default:
+                continue
+            }
+        }
+    }
 }

@@ -29,6 +29,12 @@ struct MNISTShell: ParsableCommand {
     @Option(help: "Where data sets are looked for and downloaded (default: $MNIST_SHELL_DATA or ./data).")
     var dataDir: String?
 
+    @Option(help: "Where sessions are saved (default: $MNIST_SHELL_SESSIONS or ./sessions).")
+    var sessionsDir: String?
+
+    @Option(help: "Start with this saved session restored.")
+    var restore: String?
+
     @Flag(help: "Never try to download (also $MNIST_SHELL_OFFLINE=1).")
     var offline = false
 
@@ -42,7 +48,8 @@ struct MNISTShell: ParsableCommand {
         let env = ProcessInfo.processInfo.environment
         let session = LiveSession(
             dataDir: dataDir ?? env["MNIST_SHELL_DATA"] ?? "data",
-            offline: offline || env["MNIST_SHELL_OFFLINE"] == "1")
+            offline: offline || env["MNIST_SHELL_OFFLINE"] == "1",
+            sessionsDir: sessionsDir ?? env["MNIST_SHELL_SESSIONS"] ?? "sessions")
 
         let interactive = commands == nil && script == nil && isatty(0) == 1 && isatty(1) == 1
         let stdoutTTY = isatty(1) == 1
@@ -52,6 +59,9 @@ struct MNISTShell: ParsableCommand {
         let console = TerminalConsole(capabilities: ConsoleCapabilities(
             isInteractive: interactive, color: color, width: columns > 0 ? columns : 100))
         let shell = Shell(session: session, console: console)
+        if let restore, !shell.run("restore \"\(restore)\"") {
+            throw ExitCode.failure
+        }
 
         if interactive {
             console.print("mnist-shell — explore MNIST and train networks. Type 'help' for commands, Ctrl-D to quit.")

@@ -25,6 +25,15 @@ struct Repl {
         // append_history only appends to a file that exists: create it on the first run.
         if read_history(historyPath) == ENOENT { _ = write_history(historyPath) }
 
+        repeat {
+            shell.quitRequested = false
+            readLines()
+        } while !shell.confirmQuit()
+        _ = history_truncate_file(historyPath, 2000)
+    }
+
+    /// Reads and runs lines until `quit` or Ctrl-D.
+    private func readLines() {
         input: while !shell.quitRequested {
             // A Ctrl-C that came after the last command stopped looking is spent; don't replay it.
             shell.session.clearInterrupt()
@@ -44,7 +53,6 @@ struct Repl {
             _ = append_history(1, historyPath)
             shell.run(trimmed)
         }
-        _ = history_truncate_file(historyPath, 2000)
     }
 
     /// "mnist> " with the data set and normalisation shown once loaded: "fashion-mnist norm> ".

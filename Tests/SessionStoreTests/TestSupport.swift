@@ -1,4 +1,5 @@
 import Foundation
+import NeuralNet
 import SessionStore
 import XCTest
 
@@ -54,9 +55,9 @@ func fullSnapshot() -> SessionSnapshot {
                                               NamedArray(name: "v:dense.bias", shape: [4], values: .float32([1e-30, 2, 3, 4]))]),
         rng: ["training": [0, 1, UInt64.max, 0x8000_0000_0000_0001], "init": [5, 6, 7, 8]],
         shufflePosition: 12_345,
-        history: TrainingHistory(
-            epochs: [EpochEntry(epoch: 1, loss: 0.3066, accuracy: 0.9127, seconds: 3.25, batches: 469, partial: false),
-                     EpochEntry(epoch: 2, loss: .nan, accuracy: 1.0 / 3, valLoss: 0.1, valAccuracy: 0.97, seconds: 0.5, batches: 12, partial: true)],
+        history: History(
+            epochs: [EpochRecord(epoch: 1, loss: 0.3066, accuracy: 0.9127, seconds: 3.25, batches: 469, partial: false),
+                     EpochRecord(epoch: 2, loss: .nan, accuracy: 1.0 / 3, valLoss: 0.1, valAccuracy: 0.97, seconds: 0.5, batches: 12, partial: true)],
             batchLosses: [2.3, .nan, -0.0, .infinity], batchAccuracies: [0.1, 0.2, 0.3, 0.4]),
         epochsTrained: 2,
         lastTestAccuracy: 0.9731,

@@ -67,3 +67,24 @@ final class ShellTests: XCTestCase {
         XCTAssertEqual(Completer.complete(before: "info; no", shell: shell), .words(["normalize"]))
     }
 }
+
+final class QuitTests: XCTestCase {
+    func testQuitOffersToSaveUnsavedWorkOnlyWhenInteractive() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("quit-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let console = RecordingConsole()
+        let shell = Shell(session: LiveSession(dataDir: dir.path, offline: true, sessionsDir: dir.path), console: console)
+        XCTAssertTrue(shell.confirmQuit(), "nothing to lose")
+        XCTAssertTrue(shell.run("model preset sgd-relu"))
+        XCTAssertTrue(shell.confirmQuit(), "a script never asks")
+        XCTAssertTrue(console.errors.isEmpty)
+
+        console.capabilities.isInteractive = true
+        console.answers = ["c"]
+        XCTAssertFalse(shell.confirmQuit(), "cancel stays in the shell")
+        console.answers = ["y", "kept"]
+        XCTAssertTrue(shell.confirmQuit())
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("kept/manifest.json").path))
+        XCTAssertTrue(shell.confirmQuit(), "saved: nothing left to ask about")
+    }
+}

@@ -43,6 +43,7 @@ enum DataCommands {
         }
         let seconds = Date().timeIntervalSince(started)
         ctx.session.dataset = dataset
+        ctx.session.loadOptions = options
         ctx.session.normalized = false
         ctx.session.hasUnsavedChanges = true
         ctx.console.print("Loaded \(dataset.name) from \(origin(of: dataset)) in \(String(format: "%.2f", seconds)) s")

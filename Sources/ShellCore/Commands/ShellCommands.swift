@@ -72,6 +72,6 @@ extension Shell {
     /// Every command the shell knows, in the order `help` lists them within a topic.
     static func allCommands() -> [CommandSpec] {
         DataCommands.all + ExploreCommands.all + ModelCommands.all + TrainingCommands.all + InspectCommands.all
-            + ShellCommands.all + [TutorialCommand.spec]
+            + SessionCommands.all + ShellCommands.all + [TutorialCommand.spec]
     }
 }
