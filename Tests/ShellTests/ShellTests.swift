@@ -86,5 +86,6 @@ final class QuitTests: XCTestCase {
         XCTAssertTrue(shell.confirmQuit())
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("kept/manifest.json").path))
         XCTAssertTrue(shell.confirmQuit(), "saved: nothing left to ask about")
+        XCTAssertEqual(Completer.complete(before: "restore k", shell: shell), .words(["kept"]), "session names complete")
     }
 }
