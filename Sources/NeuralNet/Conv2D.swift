@@ -27,22 +27,39 @@ public final class Conv2D: Layer {
     /// When false, `backward` skips the input gradient (the costliest part for a first layer,
     /// whose input gradient nobody uses) and returns an empty tensor. A model sets this to false
     /// on its first layer.
-    public var needsInputGradient = true
+    public var needsInputGradient = true {
+        didSet { unlinkPool() }  // the model changed: a fused pool may no longer follow
+    }
 
     public private(set) var parameters: [Parameter] = []
 
-    private var geometry: ConvGeometry?
-    /// The last forward's input and output, kept (not copied) for backward.
-    private var input: Tensor?
-    private var output: Tensor?
+    var geometry: ConvGeometry?
+    /// The last forward's input and output, kept (not copied) for backward. With a fused pool
+    /// the output is the pooled output.
+    var input: Tensor?
+    var output: Tensor?
+    /// The max pool fused into this layer's output pass (see `ConvPoolFusion.swift`).
+    weak var pool: MaxPool2D?
+    /// Whether the MaxPool2D that follows in a model is fused into this layer's forward and
+    /// backward (set up by itself after the first batch; the results are the same).
+    public var poolsOutput: Bool { pool != nil }
+    /// Whether the last forward ran fused with `pool` (so `output` is pooled).
+    var lastForwardPooled = false
+    /// The pool size of the last fused forward.
+    var fusedPoolSize = 0
+    /// Fused-pool scratch: per-chunk conv output, argmax per pooled value, masked pooled gradient.
+    let chunkOutput = ScratchBuffer<Float>()
+    let poolArgmax = ScratchBuffer<Int32>()
+    let pooledGradient = ScratchBuffer<Float>()
+    var recycledOutput = RecycledArray()
     /// Scratch buffers reused across batches: patches, patch gradients, activation-masked dY,
     /// a chunk's bias-gradient sums; zeros stand in for the bias when `useBias` is false.
-    private let cols = ScratchBuffer<Float>()
-    private let dcols = ScratchBuffer<Float>()
-    private let maskedGradient = ScratchBuffer<Float>()
-    private let biasScratch = ScratchBuffer<Float>()
-    private var zeroBias: [Float] = []
-    private var recycledGradient = RecycledArray()
+    let cols = ScratchBuffer<Float>()
+    let dcols = ScratchBuffer<Float>()
+    let maskedGradient = ScratchBuffer<Float>()
+    let biasScratch = ScratchBuffer<Float>()
+    var zeroBias: [Float] = []
+    var recycledGradient = RecycledArray()
 
     /// Bytes of patch matrix per chunk: small enough that a chunk's patches and output stay in
     /// the L2 cache between the copy, the product and the bias/activation pass.
@@ -106,19 +123,20 @@ public final class Conv2D: Layer {
         }
         input = nil
         output = nil
+        unlinkPool()
     }
 
     /// Whether patches are stored transposed ([patchSize, rows]): for one input channel the
     /// row-major patch rows are made of runs too short (kernelWidth values) to copy quickly.
-    private static func transposedPatches(_ g: ConvGeometry) -> Bool { g.channels == 1 }
+    static func transposedPatches(_ g: ConvGeometry) -> Bool { g.channels == 1 }
 
     /// Samples per chunk so a chunk's patch matrix stays near `chunkBytes`.
-    private func chunkSamples(_ g: ConvGeometry, batch: Int) -> Int {
+    func chunkSamples(_ g: ConvGeometry, batch: Int) -> Int {
         let perSample = g.positions * g.patchSize * MemoryLayout<Float>.stride
         return max(1, min(batch, Self.chunkBytes / perSample))
     }
 
-    private func checkedGeometry(_ x: Tensor) -> ConvGeometry {
+    func checkedGeometry(_ x: Tensor) -> ConvGeometry {
         guard let g = geometry else { preconditionFailure("Conv2D \(name): forward before build") }
         precondition(
             x.shape.count == 4 && x.shape[1] == g.height && x.shape[2] == g.width && x.shape[3] == g.channels,
@@ -128,13 +146,22 @@ public final class Conv2D: Layer {
 
     public func forward(_ x: Tensor, training: Bool, rng: inout RNG) -> Tensor {
         let g = checkedGeometry(x)
+        if let old = output {
+            output = nil
+            recycledOutput.keep(old.data)
+        }
+        input = nil
+        if let pool, fuses(with: pool) {
+            return forwardPooled(x, pool: pool)
+        }
+        lastForwardPooled = false
         let n = x.rows
         let rowsPerSample = g.positions, k = g.patchSize, f = filters
         let chunk = chunkSamples(g, batch: n)
         let patches = cols.reserve(chunk * rowsPerSample * k)
         let transposed = Self.transposedPatches(g)
         let total = n * rowsPerSample * f
-        var out = [Float](unsafeUninitializedCapacity: total) { _, count in count = total }
+        var out = recycledOutput.take(count: total)
         let biasValues = useBias ? parameters[1].value.data : zeroBias
         if n > 0 {
             x.data.withUnsafeBufferPointer { xp in
@@ -161,11 +188,12 @@ public final class Conv2D: Layer {
         let y = Tensor(shape: [n, g.outHeight, g.outWidth, f], data: out)
         input = x
         output = y
+        ConvOutputRegistry.shared.register(self, output: y)
         return y
     }
 
     /// out[r, f] = activation(out[r, f] + bias[f]) for `rows` rows, in place.
-    private func addBiasAndActivate(_ out: UnsafeMutablePointer<Float>, rows: Int, bias: UnsafePointer<Float>) {
+    func addBiasAndActivate(_ out: UnsafeMutablePointer<Float>, rows: Int, bias: UnsafePointer<Float>) {
         let f = filters
         switch activation {
         case nil:
@@ -198,7 +226,7 @@ public final class Conv2D: Layer {
     }
 
     /// g[r, f] = dy[r, f] * activation'(y[r, f]) for `rows` rows.
-    private func maskGradient(
+    func maskGradient(
         _ dy: UnsafePointer<Float>, output y: UnsafePointer<Float>, rows: Int, into g: UnsafeMutablePointer<Float>
     ) {
         let f = filters
@@ -224,6 +252,37 @@ public final class Conv2D: Layer {
             preconditionFailure("Conv2D \(name): backward without a forward")
         }
         precondition(dy.shape == y.shape, "Conv2D \(name): gradient shape \(dy.shape) does not match output \(y.shape)")
+        if lastForwardPooled { return backwardPooled(dy, input: x, pooled: y, geometry: g) }
+        let f = filters
+        return backward(dy, input: x, output: y, geometry: g) { start, m, dyp, yp, masked, chunkBias in
+            let rows = m * g.positions
+            let offset = start * g.positions * f
+            parallelFor(rows, minimumPerPart: 256) { part in
+                let at = part.lowerBound * f
+                self.maskGradient(dyp + offset + at, output: yp + offset + at, rows: part.count, into: masked + at)
+            }
+            guard let chunkBias else { return }
+            // Column sums in one thread, so they do not depend on the thread count.
+            chunkBias.update(repeating: 0, count: f)
+            for r in 0..<rows {
+                let row = masked + r * f
+                for j in 0..<f { chunkBias[j] += row[j] }
+            }
+        }
+    }
+
+    /// The chunked backward pass shared by the plain and pooled paths. `maskChunk(start, m, dy,
+    /// y, masked, chunkBias)` writes the gradient with respect to the pre-activation conv output
+    /// of samples `start..<start + m` into `masked` ([m * positions, filters]) and, when
+    /// `chunkBias` is given, that chunk's bias gradient (Float column sums, the same for any
+    /// thread count); the rest (dW, db, dx) is common.
+    func backward(
+        _ dy: Tensor, input x: Tensor, output y: Tensor, geometry g: ConvGeometry,
+        maskChunk: (
+            _ start: Int, _ m: Int, _ dy: UnsafePointer<Float>, _ y: UnsafePointer<Float>,
+            _ masked: UnsafeMutablePointer<Float>, _ chunkBias: UnsafeMutablePointer<Float>?
+        ) -> Void
+    ) -> Tensor {
         let n = x.rows
         let rowsPerSample = g.positions, k = g.patchSize, f = filters
         let chunk = chunkSamples(g, batch: n)
@@ -250,20 +309,9 @@ public final class Conv2D: Layer {
                                 for start in stride(from: 0, to: n, by: chunk) {
                                     let m = min(chunk, n - start)
                                     let rows = m * rowsPerSample
-                                    let offset = start * rowsPerSample * f
-                                    parallelFor(rows, minimumPerPart: 256) { part in
-                                        let at = part.lowerBound * f
-                                        maskGradient(
-                                            dyp.baseAddress! + offset + at, output: yp.baseAddress! + offset + at, rows: part.count,
-                                            into: masked + at)
-                                    }
+                                    maskChunk(
+                                        start, m, dyp.baseAddress!, yp.baseAddress!, masked, useBias ? chunkBias : nil)
                                     if useBias {
-                                        // Column sums in one thread, so they do not depend on the thread count.
-                                        chunkBias.update(repeating: 0, count: f)
-                                        for r in 0..<rows {
-                                            let row = masked + r * f
-                                            for j in 0..<f { chunkBias[j] += row[j] }
-                                        }
                                         for j in 0..<f { biasSum[j] += Double(chunkBias[j]) }
                                     }
                                     g.patches(of: xp.baseAddress! + start * g.inputSize, samples: m, transposed: transposed, into: patches)
@@ -297,6 +345,8 @@ public final class Conv2D: Layer {
         recycledGradient.keep(dx)
         return Tensor(shape: x.shape, data: dx)
     }
+
+    deinit { ConvOutputRegistry.shared.remove(self) }
 
     /// "(28, 28, 1)": a per-sample shape the way Keras prints it.
     static func shapeText(_ shape: [Int]) -> String {
