@@ -47,10 +47,12 @@ public final class Conv2D: Layer {
     var lastForwardPooled = false
     /// The pool size of the last fused forward.
     var fusedPoolSize = 0
-    /// Fused-pool scratch: per-chunk conv output, argmax per pooled value, masked pooled gradient.
+    /// Fused-pool scratch: per-chunk conv output, argmax per pooled value, masked pooled gradient,
+    /// each thread's bias-gradient sums.
     let chunkOutput = ScratchBuffer<Float>()
     let poolArgmax = ScratchBuffer<Int32>()
     let pooledGradient = ScratchBuffer<Float>()
+    let biasPartSums = ScratchBuffer<Double>()
     var recycledOutput = RecycledArray()
     /// Scratch buffers reused across batches: patches, patch gradients, activation-masked dY,
     /// a chunk's bias-gradient sums; zeros stand in for the bias when `useBias` is false.
@@ -253,36 +255,6 @@ public final class Conv2D: Layer {
         }
         precondition(dy.shape == y.shape, "Conv2D \(name): gradient shape \(dy.shape) does not match output \(y.shape)")
         if lastForwardPooled { return backwardPooled(dy, input: x, pooled: y, geometry: g) }
-        let f = filters
-        return backward(dy, input: x, output: y, geometry: g) { start, m, dyp, yp, masked, chunkBias in
-            let rows = m * g.positions
-            let offset = start * g.positions * f
-            parallelFor(rows, minimumPerPart: 256) { part in
-                let at = part.lowerBound * f
-                self.maskGradient(dyp + offset + at, output: yp + offset + at, rows: part.count, into: masked + at)
-            }
-            guard let chunkBias else { return }
-            // Column sums in one thread, so they do not depend on the thread count.
-            chunkBias.update(repeating: 0, count: f)
-            for r in 0..<rows {
-                let row = masked + r * f
-                for j in 0..<f { chunkBias[j] += row[j] }
-            }
-        }
-    }
-
-    /// The chunked backward pass shared by the plain and pooled paths. `maskChunk(start, m, dy,
-    /// y, masked, chunkBias)` writes the gradient with respect to the pre-activation conv output
-    /// of samples `start..<start + m` into `masked` ([m * positions, filters]) and, when
-    /// `chunkBias` is given, that chunk's bias gradient (Float column sums, the same for any
-    /// thread count); the rest (dW, db, dx) is common.
-    func backward(
-        _ dy: Tensor, input x: Tensor, output y: Tensor, geometry g: ConvGeometry,
-        maskChunk: (
-            _ start: Int, _ m: Int, _ dy: UnsafePointer<Float>, _ y: UnsafePointer<Float>,
-            _ masked: UnsafeMutablePointer<Float>, _ chunkBias: UnsafeMutablePointer<Float>?
-        ) -> Void
-    ) -> Tensor {
         let n = x.rows
         let rowsPerSample = g.positions, k = g.patchSize, f = filters
         let chunk = chunkSamples(g, batch: n)
@@ -309,9 +281,20 @@ public final class Conv2D: Layer {
                                 for start in stride(from: 0, to: n, by: chunk) {
                                     let m = min(chunk, n - start)
                                     let rows = m * rowsPerSample
-                                    maskChunk(
-                                        start, m, dyp.baseAddress!, yp.baseAddress!, masked, useBias ? chunkBias : nil)
+                                    let offset = start * rowsPerSample * f
+                                    parallelFor(rows, minimumPerPart: 256) { part in
+                                        let at = part.lowerBound * f
+                                        maskGradient(
+                                            dyp.baseAddress! + offset + at, output: yp.baseAddress! + offset + at, rows: part.count,
+                                            into: masked + at)
+                                    }
                                     if useBias {
+                                        // Column sums in one thread, so they do not depend on the thread count.
+                                        chunkBias.update(repeating: 0, count: f)
+                                        for r in 0..<rows {
+                                            let row = masked + r * f
+                                            for j in 0..<f { chunkBias[j] += row[j] }
+                                        }
                                         for j in 0..<f { biasSum[j] += Double(chunkBias[j]) }
                                     }
                                     g.patches(of: xp.baseAddress! + start * g.inputSize, samples: m, transposed: transposed, into: patches)

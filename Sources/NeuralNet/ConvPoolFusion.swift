@@ -1,3 +1,4 @@
+import Dispatch
 import Synchronization
 
 // Conv2D + activation + MaxPool2D fused, invisibly to the model.
@@ -93,39 +94,68 @@ extension Conv2D {
         pool = nil
     }
 
+    /// Samples per chunk of the fused pipeline: a chunk's patches and conv output (one chunk
+    /// per thread) stay in that core's L2 cache from the copy to the pooling.
+    func fusedChunkSamples(_ g: ConvGeometry) -> Int {
+        max(1, Self.fusedChunkBytes / (g.positions * (g.patchSize + filters) * MemoryLayout<Float>.stride))
+    }
+
+    static let fusedChunkBytes = 640 * 1024
+
     /// Conv, bias, activation and max pooling (window p, stride p) chunk by chunk; keeps the
     /// argmax (window position i * p + j) of every pooled value for `backwardPooled`.
+    ///
+    /// Each thread runs the whole pipeline (patches, product, pooling) on its own samples with
+    /// its own scratch. With relu or no activation the bias is preloaded into the product's
+    /// output (so the product adds onto it, no zeroing pass) and the activation is applied to
+    /// the pooled values: max and relu commute, and a window whose maximum is not positive gets
+    /// a zero gradient either way, so the results are those of activate-then-pool.
     func forwardPooled(_ x: Tensor, pool: MaxPool2D) -> Tensor {
         let g = checkedGeometry(x)
         let n = x.rows, positions = g.positions, k = g.patchSize, f = filters
         let p = pool.poolSize, ow = g.outWidth
         let ph = (g.outHeight - p) / p + 1, pw = (ow - p) / p + 1
         let perSample = ph * pw * f
-        let chunk = chunkSamples(g, batch: n)
-        let patches = cols.reserve(chunk * positions * k)
-        let conv = chunkOutput.reserve(chunk * positions * f)
+        let chunk = fusedChunkSamples(g)
+        let parts = max(1, min(BLAS.threads, n))
+        let patchesAll = cols.reserve(parts * chunk * positions * k)
+        let convAll = chunkOutput.reserve(parts * chunk * positions * f)
         let transposed = Self.transposedPatches(g)
         let total = n * perSample
         let argmax = poolArgmax.reserve(total)
         var out = recycledOutput.take(count: total)
+        let poolsFirst = activation == nil || activation == .relu
+        let preload = poolsFirst && useBias
         let biasValues = useBias ? parameters[1].value.data : zeroBias
         if n > 0 {
             x.data.withUnsafeBufferPointer { xp in
                 parameters[0].value.data.withUnsafeBufferPointer { wp in
                     biasValues.withUnsafeBufferPointer { bp in
                         out.withUnsafeMutableBufferPointer { op in
-                            for start in stride(from: 0, to: n, by: chunk) {
-                                let m = min(chunk, n - start)
-                                let rows = m * positions
-                                g.patches(of: xp.baseAddress! + start * g.inputSize, samples: m, transposed: transposed, into: patches)
-                                BLAS.gemm(
-                                    transA: transposed, m: rows, n: f, k: k, a: patches, lda: transposed ? rows : k,
-                                    b: wp.baseAddress!, ldb: f, c: conv, ldc: f)
-                                parallelFor(m) { part in
-                                    for s in part {
+                            runParts(parts, count: n) { part, samples in
+                                let patches = patchesAll + part * chunk * positions * k
+                                let conv = convAll + part * chunk * positions * f
+                                let bias = bp.baseAddress!
+                                for start in stride(from: samples.lowerBound, to: samples.upperBound, by: chunk) {
+                                    let m = min(chunk, samples.upperBound - start)
+                                    let rows = m * positions
+                                    let image0 = xp.baseAddress! + start * g.inputSize
+                                    if transposed {
+                                        g.im2colTransposed(image0, samples: m, rowLength: rows, into: patches)
+                                    } else {
+                                        g.im2col(image0, samples: m, into: patches)
+                                    }
+                                    if preload {
+                                        for r in 0..<rows { (conv + r * f).update(from: bias, count: f) }
+                                    }
+                                    BLAS.gemm(
+                                        transA: transposed, m: rows, n: f, k: k, a: patches, lda: transposed ? rows : k,
+                                        b: wp.baseAddress!, ldb: f, beta: preload ? 1 : 0, c: conv, ldc: f)
+                                    for s in 0..<m {
                                         let image = conv + s * positions * f
-                                        self.addBiasAndActivate(image, rows: positions, bias: bp.baseAddress!)
-                                        var o = op.baseAddress! + (start + s) * perSample
+                                        if !poolsFirst { self.addBiasAndActivate(image, rows: positions, bias: bias) }
+                                        let o0 = op.baseAddress! + (start + s) * perSample
+                                        var o = o0
                                         var a = argmax + (start + s) * perSample
                                         for r in 0..<ph {
                                             for q in 0..<pw {
@@ -135,6 +165,9 @@ extension Conv2D {
                                                 o += f
                                                 a += f
                                             }
+                                        }
+                                        if activation == .relu {
+                                            for i in 0..<perSample { o0[i] = o0[i] > 0 ? o0[i] : 0 }
                                         }
                                     }
                                 }
@@ -154,48 +187,148 @@ extension Conv2D {
 
     /// Backward from the pooled gradient: each chunk's conv-output gradient is the pooled
     /// gradient times the activation's derivative (at the pooled value, which is the conv output
-    /// at the argmax), routed to the argmax position, zero elsewhere.
+    /// at the argmax), routed to the argmax position, zero elsewhere; then dW, db and dx as in
+    /// `backward`. Each thread takes its own samples and sums its own dW and db; the parts are
+    /// added in order, so a given thread count always gives the same result.
     func backwardPooled(_ dy: Tensor, input x: Tensor, pooled y: Tensor, geometry g: ConvGeometry) -> Tensor {
-        let f = filters, p = fusedPoolSize, ow = g.outWidth
+        let n = x.rows, positions = g.positions, k = g.patchSize, f = filters
+        let p = fusedPoolSize, ow = g.outWidth
         let ph = y.shape[1], pw = y.shape[2]
         let perSample = ph * pw * f
         let tiles = ph * p == g.outHeight && pw * p == ow
-        let chunk = chunkSamples(g, batch: x.rows)
-        let gradient = pooledGradient.reserve(chunk * perSample)
+        let chunk = fusedChunkSamples(g)
+        let parts = max(1, min(BLAS.threads, n))
+        let transposed = Self.transposedPatches(g)
+        let patchesAll = cols.reserve(parts * chunk * positions * k)
+        let maskedAll = maskedGradient.reserve(parts * chunk * positions * f)
+        let pooledAll = pooledGradient.reserve(parts * chunk * perSample)
+        let patchGradientAll = needsInputGradient ? dcols.reserve(parts * chunk * positions * k) : nil
+        // Per part: dW (k * f) and a chunk's bias sums (f) in Float, the part's bias sums in Double.
+        let partStride = k * f + f
+        let sums = biasScratch.reserve(parts * partStride)
+        let biasSums = biasPartSums.reserve(parts * f)
         let argmax = UnsafePointer(poolArgmax.pointer)
-        return backward(dy, input: x, output: y, geometry: g) { start, m, dyp, yp, masked, chunkBias in
-            parallelFor(m) { part in
-                for s in part {
-                    let pooled = gradient + s * perSample
-                    let at = (start + s) * perSample
-                    self.maskGradient(dyp + at, output: yp + at, rows: ph * pw, into: pooled)
-                    let image = masked + s * g.positions * f
-                    if !tiles { image.update(repeating: 0, count: g.positions * f) }
-                    var d = UnsafePointer(pooled)
-                    var a = argmax + at
-                    for r in 0..<ph {
-                        for q in 0..<pw {
-                            let corner = image + (r * p * ow + q * p) * f
-                            for i in 0..<p {
-                                for j in 0..<p {
-                                    MaxPool2D.route(
-                                        d, argmax: a, position: Int32(i * p + j), channels: f, into: corner + (i * ow + j) * f,
-                                        accumulate: false)
+        var dx = [Float]()
+        if needsInputGradient { dx = recycledGradient.take(count: x.count) }
+        let kernel = parameters[0]
+        x.data.withUnsafeBufferPointer { xp in
+            y.data.withUnsafeBufferPointer { yp in
+                dy.data.withUnsafeBufferPointer { dyp in
+                    kernel.value.data.withUnsafeBufferPointer { wp in
+                        dx.withUnsafeMutableBufferPointer { dxp in
+                            runParts(parts, count: n) { part, samples in
+                                let patches = patchesAll + part * chunk * positions * k
+                                let masked = maskedAll + part * chunk * positions * f
+                                let pooled = pooledAll + part * chunk * perSample
+                                let dw = sums + part * partStride
+                                let biasSum = biasSums + part * f
+                                let chunkBias = dw + k * f
+                                biasSum.update(repeating: 0, count: f)
+                                dw.update(repeating: 0, count: k * f)
+                                for start in stride(from: samples.lowerBound, to: samples.upperBound, by: chunk) {
+                                    let m = min(chunk, samples.upperBound - start)
+                                    let rows = m * positions
+                                    for s in 0..<m {
+                                        let d0 = pooled + s * perSample
+                                        let at = (start + s) * perSample
+                                        self.maskGradient(
+                                            dyp.baseAddress! + at, output: yp.baseAddress! + at, rows: ph * pw, into: d0)
+                                        let image = masked + s * positions * f
+                                        if !tiles { image.update(repeating: 0, count: positions * f) }
+                                        var d = UnsafePointer(d0)
+                                        var a = argmax + at
+                                        for r in 0..<ph {
+                                            for q in 0..<pw {
+                                                let corner = image + (r * p * ow + q * p) * f
+                                                for i in 0..<p {
+                                                    for j in 0..<p {
+                                                        MaxPool2D.route(
+                                                            d, argmax: a, position: Int32(i * p + j), channels: f,
+                                                            into: corner + (i * ow + j) * f, accumulate: false)
+                                                    }
+                                                }
+                                                d += f
+                                                a += f
+                                            }
+                                        }
+                                    }
+                                    if self.useBias {
+                                        // The pooled gradients are the only non-zeros.
+                                        chunkBias.update(repeating: 0, count: f)
+                                        for r in 0..<m * ph * pw {
+                                            let row = pooled + r * f
+                                            for j in 0..<f { chunkBias[j] += row[j] }
+                                        }
+                                        for j in 0..<f { biasSum[j] += Double(chunkBias[j]) }
+                                    }
+                                    let image0 = xp.baseAddress! + start * g.inputSize
+                                    if transposed {
+                                        g.im2colTransposed(image0, samples: m, rowLength: rows, into: patches)
+                                    } else {
+                                        g.im2col(image0, samples: m, into: patches)
+                                    }
+                                    BLAS.gemm(
+                                        transA: !transposed, m: k, n: f, k: rows, a: patches, lda: transposed ? rows : k,
+                                        b: masked, ldb: f, beta: 1, c: dw, ldc: f)
+                                    guard let patchGradientAll else { continue }
+                                    let patchGradient = patchGradientAll + part * chunk * positions * k
+                                    let imageGradient = dxp.baseAddress! + start * g.inputSize
+                                    if transposed {
+                                        BLAS.gemm(
+                                            transB: true, m: k, n: rows, k: f, a: wp.baseAddress!, lda: f,
+                                            b: masked, ldb: f, c: patchGradient, ldc: rows)
+                                        g.col2imTransposed(patchGradient, samples: m, rowLength: rows, into: imageGradient)
+                                    } else {
+                                        BLAS.gemm(
+                                            transB: true, m: rows, n: k, k: f, a: masked, lda: f,
+                                            b: wp.baseAddress!, ldb: f, c: patchGradient, ldc: k)
+                                        g.col2im(patchGradient, samples: m, into: imageGradient)
+                                    }
                                 }
                             }
-                            d += f
-                            a += f
                         }
                     }
                 }
             }
-            guard let chunkBias else { return }
-            // Sums of the pooled gradients (the only non-zeros), in one thread.
-            chunkBias.update(repeating: 0, count: f)
-            for r in 0..<m * ph * pw {
-                let row = gradient + r * f
-                for j in 0..<f { chunkBias[j] += row[j] }
+        }
+        // Parts summed in order: the same thread count gives the same bits.
+        kernel.grad.data.withUnsafeMutableBufferPointer { w in
+            w.baseAddress!.update(from: sums, count: k * f)
+            for part in 1..<max(parts, 1) {
+                let d = sums + part * partStride
+                for i in 0..<k * f { w[i] += d[i] }
             }
+        }
+        if useBias {
+            var total = [Double](repeating: 0, count: f)
+            for part in 0..<parts {
+                for j in 0..<f { total[j] += biasSums[part * f + j] }
+            }
+            parameters[1].grad = Tensor(shape: [f], data: total.map { Float($0) })
+        }
+        guard needsInputGradient else { return Tensor(shape: [0]) }
+        recycledGradient.keep(dx)
+        return Tensor(shape: x.shape, data: dx)
+    }
+}
+
+/// Runs `body(part, range)` over `0..<count` split into `parts` contiguous ranges in parallel,
+/// with OpenBLAS on one thread meanwhile: each part does its own (single-threaded) products, so a
+/// batch needs one hand-off between threads instead of several per chunk.
+func runParts(_ parts: Int, count: Int, _ body: (_ part: Int, _ range: Range<Int>) -> Void) {
+    guard parts > 1 else {
+        body(0, 0..<count)
+        return
+    }
+    let threads = BLAS.threads
+    BLAS.threads = 1
+    defer { BLAS.threads = threads }
+    withoutActuallyEscaping(body) { body in
+        // Unchecked: the callers' closures capture raw buffers, and each part touches only its
+        // own samples and scratch.
+        nonisolated(unsafe) let work = body
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            work(part, count * part / parts..<count * (part + 1) / parts)
         }
     }
 }
