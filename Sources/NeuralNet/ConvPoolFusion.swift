@@ -65,12 +65,13 @@ final class ConvOutputRegistry: Sendable {
 }
 
 extension MaxPool2D {
-    /// Links this pool to the Conv2D that wrote `x`, so later batches run fused.
-    func linkProducer(of x: Tensor) {
-        guard strides == poolSize, producer == nil, let conv = ConvOutputRegistry.shared.producer(of: x) else { return }
+    /// Links this pool to the Conv2D that wrote `x`, so later batches run fused; returns it.
+    func linkProducer(of x: Tensor) -> Conv2D? {
+        guard strides == poolSize, producer == nil, let conv = ConvOutputRegistry.shared.producer(of: x) else { return nil }
         conv.unlinkPool()
         conv.pool = self
         producer = conv
+        return conv
     }
 }
 
@@ -86,6 +87,15 @@ extension Conv2D {
     func isPooledOutput(_ x: Tensor) -> Bool {
         guard lastForwardPooled, let y = output else { return false }
         return y.shape == x.shape && ConvOutputRegistry.address(of: y) == ConvOutputRegistry.address(of: x)
+    }
+
+    /// Takes the pooled output and argmax the linked pool computed from this conv's output, as
+    /// if this forward had run fused, so `backward` runs the fused path.
+    func adoptPooled(_ y: Tensor, argmax: UnsafePointer<Int32>, poolSize: Int) {
+        poolArgmax.reserve(y.count).update(from: argmax, count: y.count)
+        output = y
+        lastForwardPooled = true
+        fusedPoolSize = poolSize
     }
 
     /// Ends the fusion with the linked pool, if any.
