@@ -4,9 +4,9 @@ import Foundation
 ///
 /// The kernel has shape (kh, kw, in_channels, filters), Glorot-uniform initialised, the bias
 /// (filters) starts at zero. Forward copies the receptive fields into a patch matrix (`im2col`)
-/// and multiplies it by the kernel with one `BLAS.gemm` per chunk of the batch, writing the NHWC
-/// output directly, then adds the bias and applies the activation in one pass while the chunk is
-/// still in cache. Backward recomputes the patches chunk by chunk (cheaper than keeping them):
+/// and multiplies it by the kernel with one `BLAS.gemm` per chunk of the batch (one pipeline per
+/// thread), writing the NHWC output directly, then applies the activation while the chunk is
+/// still in cache; followed by a MaxPool2D, it pools the chunk too (ConvPoolFusion.swift). Backward recomputes the patches chunk by chunk (cheaper than keeping them):
 /// dW = patchesᵀ·dY, db = column sums of dY, dPatches = dY·Wᵀ scattered back by `col2im`.
 /// With one input channel the patch matrix is stored transposed (long contiguous copies); the
 /// copy and element-wise loops are split across `BLAS.threads` threads by sample or row.
@@ -147,51 +147,14 @@ public final class Conv2D: Layer {
     }
 
     public func forward(_ x: Tensor, training: Bool, rng: inout RNG) -> Tensor {
-        let g = checkedGeometry(x)
         if let old = output {
             output = nil
             recycledOutput.keep(old.data)
         }
         input = nil
-        if let pool, fuses(with: pool) {
-            return forwardPooled(x, pool: pool)
-        }
-        lastForwardPooled = false
-        let n = x.rows
-        let rowsPerSample = g.positions, k = g.patchSize, f = filters
-        let chunk = chunkSamples(g, batch: n)
-        let patches = cols.reserve(chunk * rowsPerSample * k)
-        let transposed = Self.transposedPatches(g)
-        let total = n * rowsPerSample * f
-        var out = recycledOutput.take(count: total)
-        let biasValues = useBias ? parameters[1].value.data : zeroBias
-        if n > 0 {
-            x.data.withUnsafeBufferPointer { xp in
-                parameters[0].value.data.withUnsafeBufferPointer { wp in
-                    biasValues.withUnsafeBufferPointer { bp in
-                        out.withUnsafeMutableBufferPointer { op in
-                            for start in stride(from: 0, to: n, by: chunk) {
-                                let m = min(chunk, n - start)
-                                let rows = m * rowsPerSample
-                                let o = op.baseAddress! + start * rowsPerSample * f
-                                g.patches(of: xp.baseAddress! + start * g.inputSize, samples: m, transposed: transposed, into: patches)
-                                BLAS.gemm(
-                                    transA: transposed, m: rows, n: f, k: k, a: patches, lda: transposed ? rows : k,
-                                    b: wp.baseAddress!, ldb: f, c: o, ldc: f)
-                                parallelFor(rows, minimumPerPart: 256) { part in
-                                    addBiasAndActivate(o + part.lowerBound * f, rows: part.count, bias: bp.baseAddress!)
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        let y = Tensor(shape: [n, g.outHeight, g.outWidth, f], data: out)
-        input = x
-        output = y
-        ConvOutputRegistry.shared.register(self, output: y)
-        return y
+        // One pipeline for both: see `forwardPipeline` in ConvPoolFusion.swift.
+        if let pool, fuses(with: pool) { return forwardPipeline(x, pool: pool) }
+        return forwardPipeline(x, pool: nil)
     }
 
     /// out[r, f] = activation(out[r, f] + bias[f]) for `rows` rows, in place.

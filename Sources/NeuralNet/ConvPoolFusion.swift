@@ -50,11 +50,16 @@ final class ConvOutputRegistry: Sendable {
     func producer(of x: Tensor) -> Conv2D? {
         let address = Self.address(of: x)
         guard address != 0 else { return nil }
-        let entry = entries.withLock { list in list.first { $0.address == address } }
-        guard let conv = entry?.conv, let y = conv.output, !conv.lastForwardPooled, y.shape == x.shape,
-              Self.address(of: y) == address
-        else { return nil }
-        return conv
+        // Storage is reused once freed, so an address may be listed for a conv that has written
+        // elsewhere since: only a conv whose current output is `x` counts.
+        let candidates = entries.withLock { list in list.filter { $0.address == address } }
+        for entry in candidates {
+            if let conv = entry.conv, let y = conv.output, !conv.lastForwardPooled, y.shape == x.shape,
+               Self.address(of: y) == address {
+                return conv
+            }
+        }
+        return nil
     }
 
     /// Where a tensor's values live (0 for an empty tensor).
@@ -92,6 +97,7 @@ extension Conv2D {
     /// Takes the pooled output and argmax the linked pool computed from this conv's output, as
     /// if this forward had run fused, so `backward` runs the fused path.
     func adoptPooled(_ y: Tensor, argmax: UnsafePointer<Int32>, poolSize: Int) {
+        ConvOutputRegistry.shared.remove(self)
         poolArgmax.reserve(y.count).update(from: argmax, count: y.count)
         output = y
         lastForwardPooled = true
@@ -120,19 +126,22 @@ extension Conv2D {
     /// output (so the product adds onto it, no zeroing pass) and the activation is applied to
     /// the pooled values: max and relu commute, and a window whose maximum is not positive gets
     /// a zero gradient either way, so the results are those of activate-then-pool.
-    func forwardPooled(_ x: Tensor, pool: MaxPool2D) -> Tensor {
+    /// Without a pool it writes the whole (activated) output, with the very same products, so a
+    /// batch gives the same values whether or not its conv and pool are linked yet.
+    func forwardPipeline(_ x: Tensor, pool: MaxPool2D?) -> Tensor {
         let g = checkedGeometry(x)
         let n = x.rows, positions = g.positions, k = g.patchSize, f = filters
-        let p = pool.poolSize, ow = g.outWidth
+        let p = pool?.poolSize ?? 1, ow = g.outWidth
         let ph = (g.outHeight - p) / p + 1, pw = (ow - p) / p + 1
         let perSample = ph * pw * f
+        let pooling = pool != nil
         let chunk = fusedChunkSamples(g)
         let parts = max(1, min(BLAS.threads, n))
         let patchesAll = cols.reserve(parts * chunk * positions * k)
         let convAll = chunkOutput.reserve(parts * chunk * positions * f)
         let transposed = Self.transposedPatches(g)
         let total = n * perSample
-        let argmax = poolArgmax.reserve(total)
+        let argmax = poolArgmax.reserve(pooling ? total : 0)
         var out = recycledOutput.take(count: total)
         let poolsFirst = activation == nil || activation == .relu
         let preload = poolsFirst && useBias
@@ -144,9 +153,10 @@ extension Conv2D {
                         out.withUnsafeMutableBufferPointer { op in
                             runParts(parts, count: n) { part, samples in
                                 let patches = patchesAll + part * chunk * positions * k
-                                let conv = convAll + part * chunk * positions * f
+                                let scratch = convAll + part * chunk * positions * f
                                 let bias = bp.baseAddress!
                                 for start in stride(from: samples.lowerBound, to: samples.upperBound, by: chunk) {
+                                    let conv = pooling ? scratch : op.baseAddress! + start * positions * f
                                     let m = min(chunk, samples.upperBound - start)
                                     let rows = m * positions
                                     let image0 = xp.baseAddress! + start * g.inputSize
@@ -161,6 +171,14 @@ extension Conv2D {
                                     BLAS.gemm(
                                         transA: transposed, m: rows, n: f, k: k, a: patches, lda: transposed ? rows : k,
                                         b: wp.baseAddress!, ldb: f, beta: preload ? 1 : 0, c: conv, ldc: f)
+                                    guard pooling else {
+                                        if !poolsFirst {
+                                            self.addBiasAndActivate(conv, rows: rows, bias: bias)
+                                        } else if activation == .relu {
+                                            for i in 0..<rows * f { conv[i] = conv[i] > 0 ? conv[i] : 0 }
+                                        }
+                                        continue
+                                    }
                                     for s in 0..<m {
                                         let image = conv + s * positions * f
                                         if !poolsFirst { self.addBiasAndActivate(image, rows: positions, bias: bias) }
@@ -190,8 +208,13 @@ extension Conv2D {
         let y = Tensor(shape: [n, ph, pw, f], data: out)
         input = x
         output = y
-        lastForwardPooled = true
+        lastForwardPooled = pooling
         fusedPoolSize = p
+        if pooling {
+            ConvOutputRegistry.shared.remove(self)
+        } else {
+            ConvOutputRegistry.shared.register(self, output: y)
+        }
         return y
     }
 
