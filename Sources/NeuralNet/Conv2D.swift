@@ -4,9 +4,9 @@ import Foundation
 ///
 /// The kernel has shape (kh, kw, in_channels, filters), Glorot-uniform initialised, the bias
 /// (filters) starts at zero. Forward copies the receptive fields into a patch matrix (`im2col`)
-/// and multiplies it by the kernel with one `BLAS.gemm` per chunk of the batch, writing the NHWC
-/// output directly, then adds the bias and applies the activation in one pass while the chunk is
-/// still in cache. Backward recomputes the patches chunk by chunk (cheaper than keeping them):
+/// and multiplies it by the kernel with one `BLAS.gemm` per chunk of the batch (one pipeline per
+/// thread), writing the NHWC output directly, then applies the activation while the chunk is
+/// still in cache; followed by a MaxPool2D, it pools the chunk too (ConvPoolFusion.swift). Backward recomputes the patches chunk by chunk (cheaper than keeping them):
 /// dW = patchesᵀ·dY, db = column sums of dY, dPatches = dY·Wᵀ scattered back by `col2im`.
 /// With one input channel the patch matrix is stored transposed (long contiguous copies); the
 /// copy and element-wise loops are split across `BLAS.threads` threads by sample or row.
@@ -27,22 +27,41 @@ public final class Conv2D: Layer {
     /// When false, `backward` skips the input gradient (the costliest part for a first layer,
     /// whose input gradient nobody uses) and returns an empty tensor. A model sets this to false
     /// on its first layer.
-    public var needsInputGradient = true
+    public var needsInputGradient = true {
+        didSet { unlinkPool() }  // the model changed: a fused pool may no longer follow
+    }
 
     public private(set) var parameters: [Parameter] = []
 
-    private var geometry: ConvGeometry?
-    /// The last forward's input and output, kept (not copied) for backward.
-    private var input: Tensor?
-    private var output: Tensor?
+    var geometry: ConvGeometry?
+    /// The last forward's input and output, kept (not copied) for backward. With a fused pool
+    /// the output is the pooled output.
+    var input: Tensor?
+    var output: Tensor?
+    /// The max pool fused into this layer's output pass (see `ConvPoolFusion.swift`).
+    weak var pool: MaxPool2D?
+    /// Whether the MaxPool2D that follows in a model is fused into this layer's forward and
+    /// backward (set up by itself after the first batch; the results are the same).
+    public var poolsOutput: Bool { pool != nil }
+    /// Whether the last forward ran fused with `pool` (so `output` is pooled).
+    var lastForwardPooled = false
+    /// The pool size of the last fused forward.
+    var fusedPoolSize = 0
+    /// Fused-pool scratch: per-chunk conv output, argmax per pooled value, masked pooled gradient,
+    /// each thread's bias-gradient sums.
+    let chunkOutput = ScratchBuffer<Float>()
+    let poolArgmax = ScratchBuffer<Int32>()
+    let pooledGradient = ScratchBuffer<Float>()
+    let biasPartSums = ScratchBuffer<Double>()
+    var recycledOutput = RecycledArray()
     /// Scratch buffers reused across batches: patches, patch gradients, activation-masked dY,
     /// a chunk's bias-gradient sums; zeros stand in for the bias when `useBias` is false.
-    private let cols = ScratchBuffer<Float>()
-    private let dcols = ScratchBuffer<Float>()
-    private let maskedGradient = ScratchBuffer<Float>()
-    private let biasScratch = ScratchBuffer<Float>()
-    private var zeroBias: [Float] = []
-    private var recycledGradient = RecycledArray()
+    let cols = ScratchBuffer<Float>()
+    let dcols = ScratchBuffer<Float>()
+    let maskedGradient = ScratchBuffer<Float>()
+    let biasScratch = ScratchBuffer<Float>()
+    var zeroBias: [Float] = []
+    var recycledGradient = RecycledArray()
 
     /// Bytes of patch matrix per chunk: small enough that a chunk's patches and output stay in
     /// the L2 cache between the copy, the product and the bias/activation pass.
@@ -106,19 +125,20 @@ public final class Conv2D: Layer {
         }
         input = nil
         output = nil
+        unlinkPool()
     }
 
     /// Whether patches are stored transposed ([patchSize, rows]): for one input channel the
     /// row-major patch rows are made of runs too short (kernelWidth values) to copy quickly.
-    private static func transposedPatches(_ g: ConvGeometry) -> Bool { g.channels == 1 }
+    static func transposedPatches(_ g: ConvGeometry) -> Bool { g.channels == 1 }
 
     /// Samples per chunk so a chunk's patch matrix stays near `chunkBytes`.
-    private func chunkSamples(_ g: ConvGeometry, batch: Int) -> Int {
+    func chunkSamples(_ g: ConvGeometry, batch: Int) -> Int {
         let perSample = g.positions * g.patchSize * MemoryLayout<Float>.stride
         return max(1, min(batch, Self.chunkBytes / perSample))
     }
 
-    private func checkedGeometry(_ x: Tensor) -> ConvGeometry {
+    func checkedGeometry(_ x: Tensor) -> ConvGeometry {
         guard let g = geometry else { preconditionFailure("Conv2D \(name): forward before build") }
         precondition(
             x.shape.count == 4 && x.shape[1] == g.height && x.shape[2] == g.width && x.shape[3] == g.channels,
@@ -127,45 +147,18 @@ public final class Conv2D: Layer {
     }
 
     public func forward(_ x: Tensor, training: Bool, rng: inout RNG) -> Tensor {
-        let g = checkedGeometry(x)
-        let n = x.rows
-        let rowsPerSample = g.positions, k = g.patchSize, f = filters
-        let chunk = chunkSamples(g, batch: n)
-        let patches = cols.reserve(chunk * rowsPerSample * k)
-        let transposed = Self.transposedPatches(g)
-        let total = n * rowsPerSample * f
-        var out = [Float](unsafeUninitializedCapacity: total) { _, count in count = total }
-        let biasValues = useBias ? parameters[1].value.data : zeroBias
-        if n > 0 {
-            x.data.withUnsafeBufferPointer { xp in
-                parameters[0].value.data.withUnsafeBufferPointer { wp in
-                    biasValues.withUnsafeBufferPointer { bp in
-                        out.withUnsafeMutableBufferPointer { op in
-                            for start in stride(from: 0, to: n, by: chunk) {
-                                let m = min(chunk, n - start)
-                                let rows = m * rowsPerSample
-                                let o = op.baseAddress! + start * rowsPerSample * f
-                                g.patches(of: xp.baseAddress! + start * g.inputSize, samples: m, transposed: transposed, into: patches)
-                                BLAS.gemm(
-                                    transA: transposed, m: rows, n: f, k: k, a: patches, lda: transposed ? rows : k,
-                                    b: wp.baseAddress!, ldb: f, c: o, ldc: f)
-                                parallelFor(rows, minimumPerPart: 256) { part in
-                                    addBiasAndActivate(o + part.lowerBound * f, rows: part.count, bias: bp.baseAddress!)
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+        if let old = output {
+            output = nil
+            recycledOutput.keep(old.data)
         }
-        let y = Tensor(shape: [n, g.outHeight, g.outWidth, f], data: out)
-        input = x
-        output = y
-        return y
+        input = nil
+        // One pipeline for both: see `forwardPipeline` in ConvPoolFusion.swift.
+        if let pool, fuses(with: pool) { return forwardPipeline(x, pool: pool) }
+        return forwardPipeline(x, pool: nil)
     }
 
     /// out[r, f] = activation(out[r, f] + bias[f]) for `rows` rows, in place.
-    private func addBiasAndActivate(_ out: UnsafeMutablePointer<Float>, rows: Int, bias: UnsafePointer<Float>) {
+    func addBiasAndActivate(_ out: UnsafeMutablePointer<Float>, rows: Int, bias: UnsafePointer<Float>) {
         let f = filters
         switch activation {
         case nil:
@@ -198,7 +191,7 @@ public final class Conv2D: Layer {
     }
 
     /// g[r, f] = dy[r, f] * activation'(y[r, f]) for `rows` rows.
-    private func maskGradient(
+    func maskGradient(
         _ dy: UnsafePointer<Float>, output y: UnsafePointer<Float>, rows: Int, into g: UnsafeMutablePointer<Float>
     ) {
         let f = filters
@@ -224,6 +217,7 @@ public final class Conv2D: Layer {
             preconditionFailure("Conv2D \(name): backward without a forward")
         }
         precondition(dy.shape == y.shape, "Conv2D \(name): gradient shape \(dy.shape) does not match output \(y.shape)")
+        if lastForwardPooled { return backwardPooled(dy, input: x, pooled: y, geometry: g) }
         let n = x.rows
         let rowsPerSample = g.positions, k = g.patchSize, f = filters
         let chunk = chunkSamples(g, batch: n)
@@ -297,6 +291,8 @@ public final class Conv2D: Layer {
         recycledGradient.keep(dx)
         return Tensor(shape: x.shape, data: dx)
     }
+
+    deinit { ConvOutputRegistry.shared.remove(self) }
 
     /// "(28, 28, 1)": a per-sample shape the way Keras prints it.
     static func shapeText(_ shape: [Int]) -> String {

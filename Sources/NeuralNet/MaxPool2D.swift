@@ -13,7 +13,11 @@ public final class MaxPool2D: Layer {
     public let strides: Int
     public var parameters: [Parameter] { [] }
 
-    private var inputShape: [Int] = []
+    private(set) var inputShape: [Int] = []
+    /// The Conv2D that pools its output for this layer (see `ConvPoolFusion.swift`).
+    weak var producer: Conv2D?
+    /// Whether the last forward was given an already pooled tensor by `producer`.
+    private var passedThrough = false
     /// Index within the window (i * poolSize + j) of each output's maximum, from the last forward.
     private let argmax = ScratchBuffer<Int32>()
     private var argmaxCount = 0
@@ -46,10 +50,17 @@ public final class MaxPool2D: Layer {
     public func build(inputShape: [Int], rng: inout RNG) throws {
         _ = try outputShape(for: inputShape)
         self.inputShape = inputShape
+        producer?.unlinkPool()
     }
 
     public func forward(_ x: Tensor, training: Bool, rng: inout RNG) -> Tensor {
         precondition(!inputShape.isEmpty, "MaxPool2D \(name): forward before build")
+        if let producer, producer.isPooledOutput(x) {
+            passedThrough = true
+            return x
+        }
+        passedThrough = false
+        let adopter = linkProducer(of: x)
         precondition(Array(x.shape.dropFirst()) == inputShape, "MaxPool2D \(name): built for \(inputShape) but given batch shape \(x.shape)")
         let (h, w, c) = (inputShape[0], inputShape[1], inputShape[2])
         let oh = (h - poolSize) / strides + 1, ow = (w - poolSize) / strides + 1
@@ -80,10 +91,18 @@ public final class MaxPool2D: Layer {
                 }
             }
         }
-        return Tensor(shape: [n, oh, ow, c], data: out)
+        let y = Tensor(shape: [n, oh, ow, c], data: out)
+        if let adopter {
+            // Linked just now: the conv takes over this batch's backward too, so every batch of a
+            // model runs the same (fused) backward, and a resumed model continues bit for bit.
+            adopter.adoptPooled(y, argmax: best, poolSize: p)
+            passedThrough = true
+        }
+        return y
     }
 
     public func backward(_ dy: Tensor) -> Tensor {
+        if passedThrough { return dy }  // the producing Conv2D routes it
         precondition(dy.count == argmaxCount, "MaxPool2D \(name): gradient of \(dy.count) values for \(argmaxCount) outputs")
         let (h, w, c) = (inputShape[0], inputShape[1], inputShape[2])
         let n = dy.rows
@@ -131,7 +150,7 @@ public final class MaxPool2D: Layer {
     /// The selects are written as bit masks: written as `better ? x : best`, LLVM turns the
     /// stores into per-lane branches instead of vector blends.
     @inline(__always)
-    private static func maxOfWindow(
+    static func maxOfWindow(
         _ corner: UnsafePointer<Float>, rowStride: Int, pool: Int, channels: Int,
         into out: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>
     ) {
@@ -156,7 +175,7 @@ public final class MaxPool2D: Layer {
     /// Writes (or adds, for overlapping windows) each channel's gradient `g` at window position
     /// `position` where that channel's maximum was, zero elsewhere.
     @inline(__always)
-    private static func route(
+    static func route(
         _ g: UnsafePointer<Float>, argmax: UnsafePointer<Int32>, position: Int32, channels: Int,
         into d: UnsafeMutablePointer<Float>, accumulate: Bool
     ) {

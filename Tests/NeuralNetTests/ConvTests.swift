@@ -244,3 +244,112 @@ final class ConvTests: XCTestCase {
         XCTAssertEqual(a.forward(x, training: true, rng: &rng), b.forward(x, training: true, rng: &rng))
     }
 }
+
+
+/// Conv2D + MaxPool2D fusion: after one batch a conv pools its own output; the results must be
+/// those of the separate layers.
+final class ConvPoolFusionTests: XCTestCase {
+    /// conv (relu) → pool → conv (tanh, needs its input gradient) → pool (not tiling: 5 → 2) → dense.
+    private func makeModel() throws -> Sequential {
+        let model = Sequential(inputShape: [12, 12, 2], seed: 4)
+        try model.add(Conv2D(filters: 4, kernelSize: 3, activation: .relu))
+        try model.add(MaxPool2D(poolSize: 2))
+        try model.add(Conv2D(filters: 3, kernelSize: 2, activation: .tanh))
+        try model.add(MaxPool2D(poolSize: 2))
+        try model.add(Flatten())
+        try model.add(Dense(2, activation: .softmax))
+        model.compile(optimizer: .adamDefault, loss: .sparseCategoricalCrossEntropy)
+        for layer in model.layers.compactMap({ $0 as? Conv2D }) {
+            // Non-zero biases so the fused bias gradient is exercised.
+            let bias = layer.parameters[1]
+            bias.value = Tensor(shape: bias.value.shape, data: Reference.random(bias.value.count, seed: 8).map { $0 * 0.1 })
+        }
+        return model
+    }
+
+    private func step(_ model: Sequential, _ x: Tensor, _ dy: Tensor) -> (y: [Float], grads: [[Float]]) {
+        var rng = RNG(seed: 1)
+        let y = model.forward(x, training: true, rng: &rng)
+        model.backward(dy, fused: false)
+        return (y.data, model.parameters.map(\.grad.data))
+    }
+
+    func testFusedBatchesGiveTheSameBitsAsTheLinkingBatch() throws {
+        let model = try makeModel()
+        let convs = model.layers.compactMap { $0 as? Conv2D }
+        let x = Tensor(shape: [5, 12, 12, 2], data: Reference.random(5 * 288, seed: 2))
+        let dy = Tensor(shape: [5, 2], data: Reference.random(10, seed: 3))
+        XCTAssertFalse(convs.contains { $0.poolsOutput })
+        let linking = step(model, x, dy)
+        XCTAssertTrue(convs.allSatisfy(\.poolsOutput), "the pools link to their convs in the first batch")
+        let fused = step(model, x, dy)
+        XCTAssertEqual(fused.y, linking.y)
+        XCTAssertEqual(fused.grads, linking.grads, "a resumed model continues bit for bit")
+        var rng = RNG(seed: 1)
+        XCTAssertEqual(model.forward(x, training: false, rng: &rng).data, linking.y, "inference runs fused too")
+    }
+
+    func testFusedConvPoolMatchesTheSeparateLayers() throws {
+        for activation in [Activation.relu, .tanh, nil] {
+            let model = Sequential(inputShape: [9, 9, 2], seed: 6)
+            try model.add(Conv2D(filters: 3, kernelSize: 2, activation: activation))  // 8x8: pools tile
+            try model.add(MaxPool2D(poolSize: 3))  // 8 → 2: the last two rows and columns get no gradient
+            let conv = try XCTUnwrap(model.layers[0] as? Conv2D)
+            conv.parameters[1].value = Tensor(shape: [3], data: [0.1, -0.2, 0.05])
+            conv.needsInputGradient = true
+            let x = Tensor(shape: [3, 9, 9, 2], data: Reference.random(3 * 162, seed: 4))
+            var rng = RNG(seed: 1)
+            for _ in 0..<2 { _ = model.forward(x, training: true, rng: &rng) }
+            XCTAssertTrue(conv.poolsOutput)
+            let y = model.forward(x, training: true, rng: &rng)
+            let dy = Tensor(shape: y.shape, data: Reference.random(y.count, seed: 5))
+            let dx = model.layers[0].backward(model.layers[1].backward(dy))
+            let fused = (y: y.data, dx: dx.data, grads: conv.parameters.map(\.grad.data))
+
+            // The same layers apart: a copy of the conv output is not the conv's, so nothing links.
+            let alone = Conv2D(filters: 3, kernelSize: 2, activation: activation)
+            try alone.build(inputShape: [9, 9, 2], rng: &rng)
+            alone.parameters[0].value = conv.parameters[0].value
+            alone.parameters[1].value = conv.parameters[1].value
+            let pool = MaxPool2D(poolSize: 3)
+            try pool.build(inputShape: [8, 8, 3], rng: &rng)
+            let h = alone.forward(x, training: true, rng: &rng)
+            let pooled = pool.forward(Tensor(shape: h.shape, data: h.data.map { $0 }), training: true, rng: &rng)
+            XCTAssertFalse(alone.poolsOutput)
+            XCTAssertEqual(fused.y, pooled.data, "\(String(describing: activation))")
+            let dxAlone = alone.backward(pool.backward(dy))
+            assertClose(fused.dx, dxAlone.data.map(Double.init), abs: 1e-6, rel: 1e-5, "dx")
+            for (a, b) in zip(fused.grads, alone.parameters.map(\.grad.data)) {
+                assertClose(a, b.map(Double.init), abs: 1e-6, rel: 1e-5, "grads")
+                XCTAssertTrue(a.contains { $0 != 0 })
+            }
+        }
+    }
+
+    func testChangingTheModelUnlinks() throws {
+        let model = try makeModel()
+        let x = Tensor(shape: [2, 12, 12, 2], data: Reference.random(2 * 288, seed: 2))
+        var rng = RNG(seed: 1)
+        for _ in 0..<2 { _ = model.forward(x, training: false, rng: &rng) }
+        let conv = try XCTUnwrap(model.layers.last { $0 is Conv2D } as? Conv2D)
+        XCTAssertTrue(conv.poolsOutput)
+        model.pop()
+        model.pop()
+        let pool = try XCTUnwrap(model.pop())
+        XCTAssertFalse(conv.poolsOutput)
+        // The popped pool is still alive, but the conv's output is its own again.
+        XCTAssertEqual(model.forward(x, training: false, rng: &rng).shape, [2, 4, 4, 3])
+        XCTAssertEqual(pool.typeName, "MaxPooling2D")
+    }
+
+    func testOverlappingPoolsStaySeparate() throws {
+        let model = Sequential(inputShape: [8, 8, 1], seed: 1)
+        try model.add(Conv2D(filters: 2, kernelSize: 3, activation: .relu))
+        try model.add(MaxPool2D(poolSize: 3, strides: 1))
+        let x = Tensor(shape: [1, 8, 8, 1], data: Reference.random(64, seed: 2))
+        var rng = RNG(seed: 1)
+        let first = model.forward(x, training: false, rng: &rng)
+        XCTAssertEqual(model.forward(x, training: false, rng: &rng), first)
+        XCTAssertFalse((model.layers[0] as? Conv2D)?.poolsOutput ?? true)
+    }
+}

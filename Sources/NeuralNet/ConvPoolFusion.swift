@@ -1,0 +1,367 @@
+import Dispatch
+import Synchronization
+
+// Conv2D + activation + MaxPool2D fused, invisibly to the model.
+//
+// Why: the (24, 24, 32) output of the small CNN's conv for a batch of 200 is 14.7 MB. Written by
+// the conv, read by the pool, and in backward rebuilt by the pool and read twice by the conv, it
+// costs several memory passes per batch. Fused, each chunk of conv output is pooled while it is
+// still in cache; only the pooled output (a quarter) and each pooled value's argmax leave it, and
+// backward expands the pooled gradient chunk by chunk.
+//
+// How: the layers stay separate (names, summary, parameters; `Sequential` knows nothing). When a
+// MaxPool2D with non-overlapping windows is given a tensor a Conv2D just wrote, it links itself to
+// that conv (the registry below says who wrote it). From the next forward on, the conv pools its
+// own output and returns the pooled tensor, which the pool passes through, forward and backward.
+// Any change to the model (`add`, `pop`, `build` reset `needsInputGradient`) or a rebuild of either
+// layer unlinks them. Results are those of the separate layers (only the bias gradient's sums run
+// in a different order).
+
+/// Which Conv2D wrote a tensor's storage, so a MaxPool2D given that tensor can find its producer.
+final class ConvOutputRegistry: Sendable {
+    static let shared = ConvOutputRegistry()
+
+    /// A weak reference to a conv. Unchecked Sendable: the registry only stores and hands it back;
+    /// the layer itself is used on the thread that runs its model, as always.
+    private struct Entry: @unchecked Sendable {
+        var address: UInt
+        var id: ObjectIdentifier
+        weak var conv: Conv2D?
+    }
+
+    /// One entry per live conv with an unfused output (a few per process).
+    private let entries = Mutex<[Entry]>([])
+
+    /// Records that `conv` wrote `output`.
+    func register(_ conv: Conv2D, output: Tensor) {
+        let entry = Entry(address: Self.address(of: output), id: ObjectIdentifier(conv), conv: conv)
+        entries.withLock { list in
+            list.removeAll { $0.conv == nil || $0.id == entry.id }
+            list.append(entry)
+        }
+    }
+
+    func remove(_ conv: Conv2D) {
+        let id = ObjectIdentifier(conv)
+        entries.withLock { list in list.removeAll { $0.conv == nil || $0.id == id } }
+    }
+
+    /// The conv whose last output is `x` (same storage and shape), if any.
+    func producer(of x: Tensor) -> Conv2D? {
+        let address = Self.address(of: x)
+        guard address != 0 else { return nil }
+        // Storage is reused once freed, so an address may be listed for a conv that has written
+        // elsewhere since: only a conv whose current output is `x` counts.
+        let candidates = entries.withLock { list in list.filter { $0.address == address } }
+        for entry in candidates {
+            if let conv = entry.conv, let y = conv.output, !conv.lastForwardPooled, y.shape == x.shape,
+               Self.address(of: y) == address {
+                return conv
+            }
+        }
+        return nil
+    }
+
+    /// Where a tensor's values live (0 for an empty tensor).
+    static func address(of t: Tensor) -> UInt {
+        guard t.count > 0 else { return 0 }
+        return t.data.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
+    }
+}
+
+extension MaxPool2D {
+    /// Links this pool to the Conv2D that wrote `x`, so later batches run fused; returns it.
+    func linkProducer(of x: Tensor) -> Conv2D? {
+        guard strides == poolSize, producer == nil, let conv = ConvOutputRegistry.shared.producer(of: x) else { return nil }
+        conv.unlinkPool()
+        conv.pool = self
+        producer = conv
+        return conv
+    }
+}
+
+extension Conv2D {
+    /// Whether this conv can pool its output for `pool` (still linked, same shapes).
+    func fuses(with pool: MaxPool2D) -> Bool {
+        guard let g = geometry else { return false }
+        return pool.producer === self && pool.strides == pool.poolSize
+            && pool.inputShape == [g.outHeight, g.outWidth, filters]
+    }
+
+    /// Whether `x` is the pooled output of this conv's last forward.
+    func isPooledOutput(_ x: Tensor) -> Bool {
+        guard lastForwardPooled, let y = output else { return false }
+        return y.shape == x.shape && ConvOutputRegistry.address(of: y) == ConvOutputRegistry.address(of: x)
+    }
+
+    /// Takes the pooled output and argmax the linked pool computed from this conv's output, as
+    /// if this forward had run fused, so `backward` runs the fused path.
+    func adoptPooled(_ y: Tensor, argmax: UnsafePointer<Int32>, poolSize: Int) {
+        ConvOutputRegistry.shared.remove(self)
+        poolArgmax.reserve(y.count).update(from: argmax, count: y.count)
+        output = y
+        lastForwardPooled = true
+        fusedPoolSize = poolSize
+    }
+
+    /// Ends the fusion with the linked pool, if any.
+    func unlinkPool() {
+        pool?.producer = nil
+        pool = nil
+    }
+
+    /// Samples per chunk of the fused pipeline: a chunk's patches and conv output (one chunk
+    /// per thread) stay in that core's L2 cache from the copy to the pooling.
+    func fusedChunkSamples(_ g: ConvGeometry) -> Int {
+        max(1, Self.fusedChunkBytes / (g.positions * (g.patchSize + filters) * MemoryLayout<Float>.stride))
+    }
+
+    static let fusedChunkBytes = 640 * 1024
+
+    /// Conv, bias, activation and max pooling (window p, stride p) chunk by chunk; keeps the
+    /// argmax (window position i * p + j) of every pooled value for `backwardPooled`.
+    ///
+    /// Each thread runs the whole pipeline (patches, product, pooling) on its own samples with
+    /// its own scratch. With relu or no activation the bias is preloaded into the product's
+    /// output (so the product adds onto it, no zeroing pass) and the activation is applied to
+    /// the pooled values: max and relu commute, and a window whose maximum is not positive gets
+    /// a zero gradient either way, so the results are those of activate-then-pool.
+    /// Without a pool it writes the whole (activated) output, with the very same products, so a
+    /// batch gives the same values whether or not its conv and pool are linked yet.
+    func forwardPipeline(_ x: Tensor, pool: MaxPool2D?) -> Tensor {
+        let g = checkedGeometry(x)
+        let n = x.rows, positions = g.positions, k = g.patchSize, f = filters
+        let p = pool?.poolSize ?? 1, ow = g.outWidth
+        let ph = (g.outHeight - p) / p + 1, pw = (ow - p) / p + 1
+        let perSample = ph * pw * f
+        let pooling = pool != nil
+        let chunk = fusedChunkSamples(g)
+        let parts = max(1, min(BLAS.threads, n))
+        let patchesAll = cols.reserve(parts * chunk * positions * k)
+        let convAll = chunkOutput.reserve(parts * chunk * positions * f)
+        let transposed = Self.transposedPatches(g)
+        let total = n * perSample
+        let argmax = poolArgmax.reserve(pooling ? total : 0)
+        var out = recycledOutput.take(count: total)
+        let poolsFirst = activation == nil || activation == .relu
+        let preload = poolsFirst && useBias
+        let biasValues = useBias ? parameters[1].value.data : zeroBias
+        if n > 0 {
+            x.data.withUnsafeBufferPointer { xp in
+                parameters[0].value.data.withUnsafeBufferPointer { wp in
+                    biasValues.withUnsafeBufferPointer { bp in
+                        out.withUnsafeMutableBufferPointer { op in
+                            runParts(parts, count: n) { part, samples in
+                                let patches = patchesAll + part * chunk * positions * k
+                                let scratch = convAll + part * chunk * positions * f
+                                let bias = bp.baseAddress!
+                                for start in stride(from: samples.lowerBound, to: samples.upperBound, by: chunk) {
+                                    let conv = pooling ? scratch : op.baseAddress! + start * positions * f
+                                    let m = min(chunk, samples.upperBound - start)
+                                    let rows = m * positions
+                                    let image0 = xp.baseAddress! + start * g.inputSize
+                                    if transposed {
+                                        g.im2colTransposed(image0, samples: m, rowLength: rows, into: patches)
+                                    } else {
+                                        g.im2col(image0, samples: m, into: patches)
+                                    }
+                                    if preload {
+                                        for r in 0..<rows { (conv + r * f).update(from: bias, count: f) }
+                                    }
+                                    BLAS.gemm(
+                                        transA: transposed, m: rows, n: f, k: k, a: patches, lda: transposed ? rows : k,
+                                        b: wp.baseAddress!, ldb: f, beta: preload ? 1 : 0, c: conv, ldc: f)
+                                    guard pooling else {
+                                        if !poolsFirst {
+                                            self.addBiasAndActivate(conv, rows: rows, bias: bias)
+                                        } else if activation == .relu {
+                                            for i in 0..<rows * f { conv[i] = conv[i] > 0 ? conv[i] : 0 }
+                                        }
+                                        continue
+                                    }
+                                    for s in 0..<m {
+                                        let image = conv + s * positions * f
+                                        if !poolsFirst { self.addBiasAndActivate(image, rows: positions, bias: bias) }
+                                        let o0 = op.baseAddress! + (start + s) * perSample
+                                        var o = o0
+                                        var a = argmax + (start + s) * perSample
+                                        for r in 0..<ph {
+                                            for q in 0..<pw {
+                                                MaxPool2D.maxOfWindow(
+                                                    image + (r * p * ow + q * p) * f, rowStride: ow * f, pool: p, channels: f,
+                                                    into: o, argmax: a)
+                                                o += f
+                                                a += f
+                                            }
+                                        }
+                                        if activation == .relu {
+                                            for i in 0..<perSample { o0[i] = o0[i] > 0 ? o0[i] : 0 }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let y = Tensor(shape: [n, ph, pw, f], data: out)
+        input = x
+        output = y
+        lastForwardPooled = pooling
+        fusedPoolSize = p
+        if pooling {
+            ConvOutputRegistry.shared.remove(self)
+        } else {
+            ConvOutputRegistry.shared.register(self, output: y)
+        }
+        return y
+    }
+
+    /// Backward from the pooled gradient: each chunk's conv-output gradient is the pooled
+    /// gradient times the activation's derivative (at the pooled value, which is the conv output
+    /// at the argmax), routed to the argmax position, zero elsewhere; then dW, db and dx as in
+    /// `backward`. Each thread takes its own samples and sums its own dW and db; the parts are
+    /// added in order, so a given thread count always gives the same result.
+    func backwardPooled(_ dy: Tensor, input x: Tensor, pooled y: Tensor, geometry g: ConvGeometry) -> Tensor {
+        let n = x.rows, positions = g.positions, k = g.patchSize, f = filters
+        let p = fusedPoolSize, ow = g.outWidth
+        let ph = y.shape[1], pw = y.shape[2]
+        let perSample = ph * pw * f
+        let tiles = ph * p == g.outHeight && pw * p == ow
+        let chunk = fusedChunkSamples(g)
+        let parts = max(1, min(BLAS.threads, n))
+        let transposed = Self.transposedPatches(g)
+        let patchesAll = cols.reserve(parts * chunk * positions * k)
+        let maskedAll = maskedGradient.reserve(parts * chunk * positions * f)
+        let pooledAll = pooledGradient.reserve(parts * chunk * perSample)
+        let patchGradientAll = needsInputGradient ? dcols.reserve(parts * chunk * positions * k) : nil
+        // Per part: dW (k * f) and a chunk's bias sums (f) in Float, the part's bias sums in Double.
+        let partStride = k * f + f
+        let sums = biasScratch.reserve(parts * partStride)
+        let biasSums = biasPartSums.reserve(parts * f)
+        let argmax = UnsafePointer(poolArgmax.pointer)
+        var dx = [Float]()
+        if needsInputGradient { dx = recycledGradient.take(count: x.count) }
+        let kernel = parameters[0]
+        x.data.withUnsafeBufferPointer { xp in
+            y.data.withUnsafeBufferPointer { yp in
+                dy.data.withUnsafeBufferPointer { dyp in
+                    kernel.value.data.withUnsafeBufferPointer { wp in
+                        dx.withUnsafeMutableBufferPointer { dxp in
+                            runParts(parts, count: n) { part, samples in
+                                let patches = patchesAll + part * chunk * positions * k
+                                let masked = maskedAll + part * chunk * positions * f
+                                let pooled = pooledAll + part * chunk * perSample
+                                let dw = sums + part * partStride
+                                let biasSum = biasSums + part * f
+                                let chunkBias = dw + k * f
+                                biasSum.update(repeating: 0, count: f)
+                                dw.update(repeating: 0, count: k * f)
+                                for start in stride(from: samples.lowerBound, to: samples.upperBound, by: chunk) {
+                                    let m = min(chunk, samples.upperBound - start)
+                                    let rows = m * positions
+                                    for s in 0..<m {
+                                        let d0 = pooled + s * perSample
+                                        let at = (start + s) * perSample
+                                        self.maskGradient(
+                                            dyp.baseAddress! + at, output: yp.baseAddress! + at, rows: ph * pw, into: d0)
+                                        let image = masked + s * positions * f
+                                        if !tiles { image.update(repeating: 0, count: positions * f) }
+                                        var d = UnsafePointer(d0)
+                                        var a = argmax + at
+                                        for r in 0..<ph {
+                                            for q in 0..<pw {
+                                                let corner = image + (r * p * ow + q * p) * f
+                                                for i in 0..<p {
+                                                    for j in 0..<p {
+                                                        MaxPool2D.route(
+                                                            d, argmax: a, position: Int32(i * p + j), channels: f,
+                                                            into: corner + (i * ow + j) * f, accumulate: false)
+                                                    }
+                                                }
+                                                d += f
+                                                a += f
+                                            }
+                                        }
+                                    }
+                                    if self.useBias {
+                                        // The pooled gradients are the only non-zeros.
+                                        chunkBias.update(repeating: 0, count: f)
+                                        for r in 0..<m * ph * pw {
+                                            let row = pooled + r * f
+                                            for j in 0..<f { chunkBias[j] += row[j] }
+                                        }
+                                        for j in 0..<f { biasSum[j] += Double(chunkBias[j]) }
+                                    }
+                                    let image0 = xp.baseAddress! + start * g.inputSize
+                                    if transposed {
+                                        g.im2colTransposed(image0, samples: m, rowLength: rows, into: patches)
+                                    } else {
+                                        g.im2col(image0, samples: m, into: patches)
+                                    }
+                                    BLAS.gemm(
+                                        transA: !transposed, m: k, n: f, k: rows, a: patches, lda: transposed ? rows : k,
+                                        b: masked, ldb: f, beta: 1, c: dw, ldc: f)
+                                    guard let patchGradientAll else { continue }
+                                    let patchGradient = patchGradientAll + part * chunk * positions * k
+                                    let imageGradient = dxp.baseAddress! + start * g.inputSize
+                                    if transposed {
+                                        BLAS.gemm(
+                                            transB: true, m: k, n: rows, k: f, a: wp.baseAddress!, lda: f,
+                                            b: masked, ldb: f, c: patchGradient, ldc: rows)
+                                        g.col2imTransposed(patchGradient, samples: m, rowLength: rows, into: imageGradient)
+                                    } else {
+                                        BLAS.gemm(
+                                            transB: true, m: rows, n: k, k: f, a: masked, lda: f,
+                                            b: wp.baseAddress!, ldb: f, c: patchGradient, ldc: k)
+                                        g.col2im(patchGradient, samples: m, into: imageGradient)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // Parts summed in order: the same thread count gives the same bits.
+        kernel.grad.data.withUnsafeMutableBufferPointer { w in
+            w.baseAddress!.update(from: sums, count: k * f)
+            for part in 1..<max(parts, 1) {
+                let d = sums + part * partStride
+                for i in 0..<k * f { w[i] += d[i] }
+            }
+        }
+        if useBias {
+            var total = [Double](repeating: 0, count: f)
+            for part in 0..<parts {
+                for j in 0..<f { total[j] += biasSums[part * f + j] }
+            }
+            parameters[1].grad = Tensor(shape: [f], data: total.map { Float($0) })
+        }
+        guard needsInputGradient else { return Tensor(shape: [0]) }
+        recycledGradient.keep(dx)
+        return Tensor(shape: x.shape, data: dx)
+    }
+}
+
+/// Runs `body(part, range)` over `0..<count` split into `parts` contiguous ranges in parallel,
+/// with OpenBLAS on one thread meanwhile: each part does its own (single-threaded) products, so a
+/// batch needs one hand-off between threads instead of several per chunk.
+func runParts(_ parts: Int, count: Int, _ body: (_ part: Int, _ range: Range<Int>) -> Void) {
+    guard parts > 1 else {
+        body(0, 0..<count)
+        return
+    }
+    let threads = BLAS.threads
+    BLAS.threads = 1
+    defer { BLAS.threads = threads }
+    withoutActuallyEscaping(body) { body in
+        // Unchecked: the callers' closures capture raw buffers, and each part touches only its
+        // own samples and scratch.
+        nonisolated(unsafe) let work = body
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            work(part, count * part / parts..<count * (part + 1) / parts)
+        }
+    }
+}
