@@ -27,9 +27,7 @@ public final class Conv2D: Layer {
     /// When false, `backward` skips the input gradient (the costliest part for a first layer,
     /// whose input gradient nobody uses) and returns an empty tensor. A model sets this to false
     /// on its first layer.
-    public var needsInputGradient = true {
-        didSet { unlinkPool() }  // the model changed: a fused pool may no longer follow
-    }
+    public var needsInputGradient = true
 
     public private(set) var parameters: [Parameter] = []
 
@@ -291,8 +289,6 @@ public final class Conv2D: Layer {
         recycledGradient.keep(dx)
         return Tensor(shape: x.shape, data: dx)
     }
-
-    deinit { ConvOutputRegistry.shared.remove(self) }
 
     /// "(28, 28, 1)": a per-sample shape the way Keras prints it.
     static func shapeText(_ shape: [Int]) -> String {

@@ -1,5 +1,4 @@
 import Dispatch
-import Synchronization
 
 // Conv2D + activation + MaxPool2D fused, invisibly to the model.
 //
@@ -9,78 +8,29 @@ import Synchronization
 // still in cache; only the pooled output (a quarter) and each pooled value's argmax leave it, and
 // backward expands the pooled gradient chunk by chunk.
 //
-// How: the layers stay separate (names, summary, parameters; `Sequential` knows nothing). When a
-// MaxPool2D with non-overlapping windows is given a tensor a Conv2D just wrote, it links itself to
-// that conv (the registry below says who wrote it). From the next forward on, the conv pools its
-// own output and returns the pooled tensor, which the pool passes through, forward and backward.
-// Any change to the model (`add`, `pop`, `build` reset `needsInputGradient`) or a rebuild of either
-// layer unlinks them. Results are those of the separate layers (only the bias gradient's sums run
-// in a different order).
+// How: the layers stay separate (names, summary, parameters). `Sequential` links each Conv2D to a
+// MaxPool2D with non-overlapping windows that directly follows it (`Conv2D.link(_:)`); the conv then
+// pools its own output and returns the pooled tensor, which the pool passes through, forward and
+// backward. Any change to the model (`add`, `pop`, `build`) relinks from scratch. Results are those of
+// the separate layers (only the bias gradient's sums run in a different order).
 
-/// Which Conv2D wrote a tensor's storage, so a MaxPool2D given that tensor can find its producer.
-final class ConvOutputRegistry: Sendable {
-    static let shared = ConvOutputRegistry()
-
-    /// A weak reference to a conv. Unchecked Sendable: the registry only stores and hands it back;
-    /// the layer itself is used on the thread that runs its model, as always.
-    private struct Entry: @unchecked Sendable {
-        var address: UInt
-        var id: ObjectIdentifier
-        weak var conv: Conv2D?
-    }
-
-    /// One entry per live conv with an unfused output (a few per process).
-    private let entries = Mutex<[Entry]>([])
-
-    /// Records that `conv` wrote `output`.
-    func register(_ conv: Conv2D, output: Tensor) {
-        let entry = Entry(address: Self.address(of: output), id: ObjectIdentifier(conv), conv: conv)
-        entries.withLock { list in
-            list.removeAll { $0.conv == nil || $0.id == entry.id }
-            list.append(entry)
-        }
-    }
-
-    func remove(_ conv: Conv2D) {
-        let id = ObjectIdentifier(conv)
-        entries.withLock { list in list.removeAll { $0.conv == nil || $0.id == id } }
-    }
-
-    /// The conv whose last output is `x` (same storage and shape), if any.
-    func producer(of x: Tensor) -> Conv2D? {
-        let address = Self.address(of: x)
-        guard address != 0 else { return nil }
-        // Storage is reused once freed, so an address may be listed for a conv that has written
-        // elsewhere since: only a conv whose current output is `x` counts.
-        let candidates = entries.withLock { list in list.filter { $0.address == address } }
-        for entry in candidates {
-            if let conv = entry.conv, let y = conv.output, !conv.lastForwardPooled, y.shape == x.shape,
-               Self.address(of: y) == address {
-                return conv
-            }
-        }
-        return nil
-    }
-
-    /// Where a tensor's values live (0 for an empty tensor).
-    static func address(of t: Tensor) -> UInt {
-        guard t.count > 0 else { return 0 }
-        return t.data.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
-    }
-}
-
-extension MaxPool2D {
-    /// Links this pool to the Conv2D that wrote `x`, so later batches run fused; returns it.
-    func linkProducer(of x: Tensor) -> Conv2D? {
-        guard strides == poolSize, producer == nil, let conv = ConvOutputRegistry.shared.producer(of: x) else { return nil }
-        conv.unlinkPool()
-        conv.pool = self
-        producer = conv
-        return conv
-    }
+/// Where a tensor's values live (0 for an empty tensor): identifies the conv's own pooled output.
+private func storageAddress(of t: Tensor) -> UInt {
+    guard t.count > 0 else { return 0 }
+    return t.data.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
 }
 
 extension Conv2D {
+    /// Makes this conv pool its output for `pool`, which must directly follow it in a model.
+    /// Overlapping pools (strides != pool size) stay separate.
+    func link(_ pool: MaxPool2D) {
+        guard pool.strides == pool.poolSize else { return }
+        unlinkPool()
+        pool.producer?.unlinkPool()
+        self.pool = pool
+        pool.producer = self
+    }
+
     /// Whether this conv can pool its output for `pool` (still linked, same shapes).
     func fuses(with pool: MaxPool2D) -> Bool {
         guard let g = geometry else { return false }
@@ -91,17 +41,7 @@ extension Conv2D {
     /// Whether `x` is the pooled output of this conv's last forward.
     func isPooledOutput(_ x: Tensor) -> Bool {
         guard lastForwardPooled, let y = output else { return false }
-        return y.shape == x.shape && ConvOutputRegistry.address(of: y) == ConvOutputRegistry.address(of: x)
-    }
-
-    /// Takes the pooled output and argmax the linked pool computed from this conv's output, as
-    /// if this forward had run fused, so `backward` runs the fused path.
-    func adoptPooled(_ y: Tensor, argmax: UnsafePointer<Int32>, poolSize: Int) {
-        ConvOutputRegistry.shared.remove(self)
-        poolArgmax.reserve(y.count).update(from: argmax, count: y.count)
-        output = y
-        lastForwardPooled = true
-        fusedPoolSize = poolSize
+        return y.shape == x.shape && storageAddress(of: y) == storageAddress(of: x)
     }
 
     /// Ends the fusion with the linked pool, if any.
@@ -210,11 +150,6 @@ extension Conv2D {
         output = y
         lastForwardPooled = pooling
         fusedPoolSize = p
-        if pooling {
-            ConvOutputRegistry.shared.remove(self)
-        } else {
-            ConvOutputRegistry.shared.register(self, output: y)
-        }
         return y
     }
 

@@ -60,7 +60,6 @@ public final class MaxPool2D: Layer {
             return x
         }
         passedThrough = false
-        let adopter = linkProducer(of: x)
         precondition(Array(x.shape.dropFirst()) == inputShape, "MaxPool2D \(name): built for \(inputShape) but given batch shape \(x.shape)")
         let (h, w, c) = (inputShape[0], inputShape[1], inputShape[2])
         let oh = (h - poolSize) / strides + 1, ow = (w - poolSize) / strides + 1
@@ -91,14 +90,7 @@ public final class MaxPool2D: Layer {
                 }
             }
         }
-        let y = Tensor(shape: [n, oh, ow, c], data: out)
-        if let adopter {
-            // Linked just now: the conv takes over this batch's backward too, so every batch of a
-            // model runs the same (fused) backward, and a resumed model continues bit for bit.
-            adopter.adoptPooled(y, argmax: best, poolSize: p)
-            passedThrough = true
-        }
-        return y
+        return Tensor(shape: [n, oh, ow, c], data: out)
     }
 
     public func backward(_ dy: Tensor) -> Tensor {

@@ -190,6 +190,11 @@ public final class Sequential {
             if let l = layer as? any InputGradientOptional { l.needsInputGradient = seenTrainable }
             if !layer.parameters.isEmpty { seenTrainable = true }
         }
+        // A conv followed by a pool pools its own output while it is in cache (ConvPoolFusion.swift).
+        for case let conv as Conv2D in layers { conv.unlinkPool() }
+        for (layer, next) in zip(layers, layers.dropFirst()) {
+            if let conv = layer as? Conv2D, let pool = next as? MaxPool2D { conv.link(pool) }
+        }
         resetOptimizer()
     }
 
