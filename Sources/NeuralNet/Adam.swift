@@ -34,10 +34,15 @@ public final class Adam: Optimizer {
                             slots.spare[0][i].data.withUnsafeMutableBufferPointer { mOut in
                                 slots.spare[1][i].data.withUnsafeMutableBufferPointer { vOut in
                                     slots.spareValues[i].data.withUnsafeMutableBufferPointer { wOut in
-                                        Kernels.adam(
-                                            count: w.count, w: w.baseAddress!, g: g.baseAddress!, m: m.baseAddress!,
-                                            v: v.baseAddress!, wOut: wOut.baseAddress!, mOut: mOut.baseAddress!,
-                                            vOut: vOut.baseAddress!, alpha: alpha, beta1: b1, beta2: b2, epsilon: eps)
+                                        // Element-wise, so splitting it across the cores changes no value.
+                                        parallelFor(w.count, minimumPerPart: Kernels.parallelUpdateMinimum) { r in
+                                            let j = r.lowerBound
+                                            Kernels.adam(
+                                                count: r.count, w: w.baseAddress! + j, g: g.baseAddress! + j,
+                                                m: m.baseAddress! + j, v: v.baseAddress! + j, wOut: wOut.baseAddress! + j,
+                                                mOut: mOut.baseAddress! + j, vOut: vOut.baseAddress! + j,
+                                                alpha: alpha, beta1: b1, beta2: b2, epsilon: eps)
+                                        }
                                     }
                                 }
                             }

@@ -14,6 +14,18 @@ public enum BLAS {
         let small = 2 * m * n * k < singleThreadBelow
         let saved = small ? openblas_get_num_threads() : 1
         if saved > 1 { openblas_set_num_threads(1) }
+        // OpenBLAS clears C for beta = 0 with a scalar store loop (sgemm_beta), which costs as much
+        // as a fifth of the multiply for the weight gradients; libc's memset is several times
+        // faster, and C = 0 + A·B then is the same computation, bit for bit.
+        var beta = beta
+        if beta == 0 {
+            if ldc == n {
+                c.update(repeating: 0, count: m * n)
+            } else {
+                for r in 0..<m { (c + r * ldc).update(repeating: 0, count: n) }
+            }
+            beta = 1
+        }
         cblas_sgemm(
             CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
             Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))

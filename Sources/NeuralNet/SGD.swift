@@ -27,13 +27,19 @@ public final class SGD: Optimizer {
                 p.grad.data.withUnsafeBufferPointer { g in
                     slots.spareValues[i].data.withUnsafeMutableBufferPointer { out in
                         if mu == 0 {
-                            Kernels.sgd(count: w.count, w: w.baseAddress!, g: g.baseAddress!, wOut: out.baseAddress!, lr: lr)
+                            parallelFor(w.count, minimumPerPart: Kernels.parallelUpdateMinimum) { r in
+                                let j = r.lowerBound
+                                Kernels.sgd(count: r.count, w: w.baseAddress! + j, g: g.baseAddress! + j, wOut: out.baseAddress! + j, lr: lr)
+                            }
                         } else {
                             slots.current[0][i].data.withUnsafeBufferPointer { v in
                                 slots.spare[0][i].data.withUnsafeMutableBufferPointer { vOut in
-                                    Kernels.momentum(
-                                        count: w.count, w: w.baseAddress!, g: g.baseAddress!, v: v.baseAddress!,
-                                        wOut: out.baseAddress!, vOut: vOut.baseAddress!, lr: lr, mu: mu, nesterov: nag)
+                                    parallelFor(w.count, minimumPerPart: Kernels.parallelUpdateMinimum) { r in
+                                        let j = r.lowerBound
+                                        Kernels.momentum(
+                                            count: r.count, w: w.baseAddress! + j, g: g.baseAddress! + j, v: v.baseAddress! + j,
+                                            wOut: out.baseAddress! + j, vOut: vOut.baseAddress! + j, lr: lr, mu: mu, nesterov: nag)
+                                    }
                                 }
                             }
                         }

@@ -87,4 +87,47 @@ final class OptimizerTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("missing tensor m:other.kernel"), "\(error)")
         }
     }
+
+    /// Large parameters are updated by several threads; the split must not change a single value.
+    func testLargeUpdatesAreExactAndIndependentOfThreads() {
+        let count = 100_003  // odd: exercises the vector body and the scalar tail
+        var rng = RNG(seed: 7)
+        let w0 = (0..<count).map { _ in rng.uniform(-1, 1) }
+        let grads = (0..<3).map { _ in (0..<count).map { _ in rng.uniform(-0.1, 0.1) } }
+        let saved = BLAS.threads
+        defer { BLAS.threads = saved }
+
+        func train(_ make: () -> Optimizer, threads: Int) -> [Float] {
+            BLAS.threads = threads
+            let p = parameter(w0)
+            let optimizer = make()
+            for g in grads {
+                p.grad = Tensor(shape: [count], data: g)
+                optimizer.step([p])
+            }
+            return p.value.data
+        }
+        let makers: [() -> Optimizer] = [
+            { Adam() }, { SGD(learningRate: 0.1) }, { SGD(learningRate: 0.1, momentum: 0.9, nesterov: true) },
+        ]
+        for make in makers {
+            XCTAssertEqual(train(make, threads: 1), train(make, threads: 2), "\(make().config)")
+        }
+
+        // One Adam step from zero state, in Float with a correctly rounded square root.
+        BLAS.threads = 2
+        let p = parameter(w0)
+        p.grad = Tensor(shape: [count], data: grads[0])
+        Adam().step([p])
+        let b1: Float = 0.9, b2: Float = 0.999
+        let alpha = Float(Double(Float(1e-3)) * (1 - Double(b2)).squareRoot() / (1 - Double(b1)))
+        var mismatches = 0
+        for j in 0..<count {
+            let g = grads[0][j]
+            let m = b1 * 0 + (1 - b1) * g
+            let v = b2 * 0 + (1 - b2) * g * g
+            if p.value[j] != w0[j] - alpha * m / (v.squareRoot() + 1e-7) { mismatches += 1 }
+        }
+        XCTAssertEqual(mismatches, 0)
+    }
 }
