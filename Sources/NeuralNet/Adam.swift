@@ -7,7 +7,7 @@ public final class Adam: Optimizer {
     public let beta1: Float
     public let beta2: Float
     public let epsilon: Float
-    public private(set) var iterations = 0
+    public var iterations: Int { slots.steps }
     private let slots = SlotStore(slotNames: ["m", "v"])
 
     public init(learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-7) {
@@ -51,33 +51,18 @@ public final class Adam: Optimizer {
                 }
             }
         }
-        slots.swapAll(parameters)
-        iterations += 1
-        slots.canUndo = true
+        slots.commit(parameters)
     }
 
-    @discardableResult public func undoLastStep(_ parameters: [Parameter]) -> Bool {
-        guard slots.canUndo else { return false }
-        slots.swapAll(parameters)
-        iterations -= 1
-        slots.canUndo = false
-        return true
-    }
+    @discardableResult public func undoLastStep(_ parameters: [Parameter]) -> Bool { slots.undo(parameters) }
 
     public func discardUndo() { slots.canUndo = false }
 
     public func state(parameters: [Parameter], parameterNames: [String]) -> OptimizerState {
-        OptimizerState(
-            kind: "adam", scalars: ["iterations": Double(iterations)],
-            tensors: slots.tensors(parameterNames: parameterNames, shapes: parameters.map(\.value.shape)))
+        slots.state(kind: "adam", parameters: parameters, parameterNames: parameterNames)
     }
 
     public func load(_ state: OptimizerState, parameters: [Parameter], parameterNames: [String]) throws {
-        let kind = "adam"
-        guard state.kind == kind else {
-            throw OptimizerStateError(description: "optimizer state is for \(state.kind), not \(kind); re-compile to reset it")
-        }
-        try slots.load(state, parameters: parameters, parameterNames: parameterNames)
-        iterations = Int(state.scalars["iterations"] ?? 0)
+        try slots.load(state, kind: "adam", parameters: parameters, parameterNames: parameterNames)
     }
 }

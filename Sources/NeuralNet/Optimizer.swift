@@ -91,6 +91,8 @@ final class SlotStore {
     var spare: [[FloatBuffer]]
     var spareValues: [FloatBuffer] = []
     var canUndo = false
+    /// Updates applied so far (Keras's `iterations`); Adam's bias correction depends on it.
+    private(set) var steps = 0
 
     init(slotNames: [String]) {
         self.slotNames = slotNames
@@ -116,6 +118,29 @@ final class SlotStore {
         swap(&current, &spare)
     }
 
+    /// Makes the values and slots written to the spare buffers current; the old ones stay for `undo`.
+    func commit(_ parameters: [Parameter]) {
+        swapAll(parameters)
+        steps += 1
+        canUndo = true
+    }
+
+    /// Restores the values, slots and step count from before the last `commit`, once.
+    func undo(_ parameters: [Parameter]) -> Bool {
+        guard canUndo else { return false }
+        swapAll(parameters)
+        steps -= 1
+        canUndo = false
+        return true
+    }
+
+    /// The slots and step count as an `OptimizerState` of `kind`.
+    func state(kind: String, parameters: [Parameter], parameterNames: [String]) -> OptimizerState {
+        OptimizerState(
+            kind: kind, scalars: ["iterations": Double(steps)],
+            tensors: tensors(parameterNames: parameterNames, shapes: parameters.map(\.value.shape)))
+    }
+
     func tensors(parameterNames: [String], shapes: [[Int]]) -> [(name: String, tensor: Tensor)] {
         var out: [(name: String, tensor: Tensor)] = []
         for (s, slot) in slotNames.enumerated() where current[s].count == shapes.count {
@@ -126,7 +151,11 @@ final class SlotStore {
         return out
     }
 
-    func load(_ state: OptimizerState, parameters: [Parameter], parameterNames: [String]) throws {
+    /// Loads state saved by `state(kind:…)`; throws if it is another optimizer's or names/shapes differ.
+    func load(_ state: OptimizerState, kind: String, parameters: [Parameter], parameterNames: [String]) throws {
+        guard state.kind == kind else {
+            throw OptimizerStateError(description: "optimizer state is for \(state.kind), not \(kind); re-compile to reset it")
+        }
         prepare(parameters)
         let byName = Dictionary(state.tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
         var loaded: [[[Float]]] = []
@@ -147,6 +176,7 @@ final class SlotStore {
         for s in loaded.indices {
             for p in loaded[s].indices { current[s][p].data = loaded[s][p] }
         }
+        steps = Int(state.scalars["iterations"] ?? 0)
         canUndo = false
     }
 }

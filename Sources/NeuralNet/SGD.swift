@@ -4,7 +4,7 @@ public final class SGD: Optimizer {
     public let learningRate: Float
     public let momentum: Float
     public let nesterov: Bool
-    public private(set) var iterations = 0
+    public var iterations: Int { slots.steps }
     private let slots: SlotStore
 
     public init(learningRate: Float, momentum: Float = 0, nesterov: Bool = false) {
@@ -13,6 +13,8 @@ public final class SGD: Optimizer {
         self.nesterov = nesterov
         slots = SlotStore(slotNames: momentum == 0 ? [] : ["velocity"])
     }
+
+    private var kind: String { momentum == 0 ? "sgd" : "momentum" }
 
     public var config: OptimizerConfig {
         momentum == 0 ? .sgd(learningRate: learningRate)
@@ -47,33 +49,18 @@ public final class SGD: Optimizer {
                 }
             }
         }
-        slots.swapAll(parameters)
-        iterations += 1
-        slots.canUndo = true
+        slots.commit(parameters)
     }
 
-    @discardableResult public func undoLastStep(_ parameters: [Parameter]) -> Bool {
-        guard slots.canUndo else { return false }
-        slots.swapAll(parameters)
-        iterations -= 1
-        slots.canUndo = false
-        return true
-    }
+    @discardableResult public func undoLastStep(_ parameters: [Parameter]) -> Bool { slots.undo(parameters) }
 
     public func discardUndo() { slots.canUndo = false }
 
     public func state(parameters: [Parameter], parameterNames: [String]) -> OptimizerState {
-        OptimizerState(
-            kind: momentum == 0 ? "sgd" : "momentum", scalars: ["iterations": Double(iterations)],
-            tensors: slots.tensors(parameterNames: parameterNames, shapes: parameters.map(\.value.shape)))
+        slots.state(kind: kind, parameters: parameters, parameterNames: parameterNames)
     }
 
     public func load(_ state: OptimizerState, parameters: [Parameter], parameterNames: [String]) throws {
-        let kind = momentum == 0 ? "sgd" : "momentum"
-        guard state.kind == kind else {
-            throw OptimizerStateError(description: "optimizer state is for \(state.kind), not \(kind); re-compile to reset it")
-        }
-        try slots.load(state, parameters: parameters, parameterNames: parameterNames)
-        iterations = Int(state.scalars["iterations"] ?? 0)
+        try slots.load(state, kind: kind, parameters: parameters, parameterNames: parameterNames)
     }
 }
