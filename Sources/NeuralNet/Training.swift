@@ -55,13 +55,7 @@ extension Sequential {
             for b in 0..<batches {
                 let lo = b * batchSize, hi = min(lo + batchSize, trainCount)
                 let n = hi - lo
-                input.shape = [n] + inputShape
-                input.data.resize(n * data.sampleSize)
-                input.data.withUnsafeMutableBufferPointer { ip in
-                    labels.withUnsafeMutableBufferPointer { lp in
-                        data.gather(order[lo..<hi], into: ip.baseAddress!, labels: lp.baseAddress!)
-                    }
-                }
+                loadBatch(order[lo..<hi], of: data, into: &input, labels: &labels)
                 let out = forward(input, training: true, rng: &rng)
                 grad.shape = out.shape
                 grad.data.resize(out.count)
@@ -188,6 +182,20 @@ extension Sequential {
         }
     }
 
+    /// Converts the samples at `indices` into `input` (reshaped to [n] + inputShape, storage reused)
+    /// and their labels into the first n entries of `labels`.
+    func loadBatch<C: Collection>(_ indices: C, of data: TrainingData, into input: inout Tensor, labels: inout [UInt8])
+    where C.Element == Int {
+        let n = indices.count
+        input.shape = [n] + inputShape
+        input.data.resize(n * data.sampleSize)
+        input.data.withUnsafeMutableBufferPointer { ip in
+            labels.withUnsafeMutableBufferPointer { lp in
+                data.gather(indices, into: ip.baseAddress!, labels: lp.baseAddress!)
+            }
+        }
+    }
+
     /// Runs inference over `range` in batches, calling `body(firstIndex, output, labels)`.
     func forEachBatch(
         data: TrainingData, range: Range<Int>, batchSize: Int, _ body: (Int, Tensor, [UInt8]) -> Void
@@ -198,14 +206,7 @@ extension Sequential {
         var lo = range.lowerBound
         while lo < range.upperBound {
             let hi = min(lo + batchSize, range.upperBound)
-            let n = hi - lo
-            input.shape = [n] + inputShape
-            input.data.resize(n * data.sampleSize)
-            input.data.withUnsafeMutableBufferPointer { ip in
-                labels.withUnsafeMutableBufferPointer { lp in
-                    data.gather(lo..<hi, into: ip.baseAddress!, labels: lp.baseAddress!)
-                }
-            }
+            loadBatch(lo..<hi, of: data, into: &input, labels: &labels)
             body(lo, forward(input, training: false, rng: &rng), labels)
             lo = hi
         }

@@ -19,13 +19,7 @@ extension Sequential {
         while lo < count {
             let hi = min(lo + Self.fullBatchChunk, count)
             let n = hi - lo
-            input.shape = [n] + inputShape
-            input.data.resize(n * data.sampleSize)
-            input.data.withUnsafeMutableBufferPointer { ip in
-                labels.withUnsafeMutableBufferPointer { lp in
-                    data.gather(lo..<hi, into: ip.baseAddress!, labels: lp.baseAddress!)
-                }
-            }
+            loadBatch(lo..<hi, of: data, into: &input, labels: &labels)
             let out = forward(input, training: true, rng: &rng)
             grad.shape = out.shape
             grad.data.resize(out.count)
