@@ -22,10 +22,12 @@ let package = Package(
         .systemLibrary(name: "CJPEG", path: "Sources/CJPEG"),
         // Tiny C helpers: CPU feature probe, async-signal-safe SIGINT flag.
         .target(name: "CSupport", path: "Sources/CSupport"),
+        // The engine's worker threads (spin-then-sleep pool); OpenBLAS runs single-threaded inside it.
+        .target(name: "CThreadPool", path: "Sources/CThreadPool"),
 
         .target(name: "MNISTData", dependencies: ["CZlib", "CCrypto", "CPNG", "CJPEG"]),
         .target(name: "TextGraphics", dependencies: ["CZlib"]),
-        .target(name: "NeuralNet", dependencies: ["COpenBLAS", "CSupport"], exclude: ["README.md"]),
+        .target(name: "NeuralNet", dependencies: ["COpenBLAS", "CSupport", "CThreadPool"], exclude: ["README.md"]),
         // Session save/restore: manifest + npz arrays, atomic directory swap (renameat2 helper in CSessionSupport).
         .target(name: "CSessionSupport", path: "Sources/CSessionSupport"),
         .target(name: "SessionStore", dependencies: ["NeuralNet", "MNISTData", "CZlib", "CSessionSupport"]),
@@ -45,7 +47,7 @@ let package = Package(
         .testTarget(name: "MNISTDataTests", dependencies: ["MNISTData", "CZlib", "CPNG"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "TextGraphicsTests", dependencies: ["TextGraphics"]),
-        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "CZlib"]),
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "CZlib", "CThreadPool"]),
         .testTarget(name: "SessionStoreTests", dependencies: ["SessionStore", "session-save-stress"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "ShellTests", dependencies: ["ShellCore", "mnist-shell"]),

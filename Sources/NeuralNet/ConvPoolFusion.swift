@@ -1,5 +1,3 @@
-import Dispatch
-
 // Conv2D + activation + MaxPool2D fused, invisibly to the model.
 //
 // Why: the (24, 24, 32) output of the small CNN's conv for a batch of 200 is 14.7 MB. Written by
@@ -76,7 +74,7 @@ extension Conv2D {
         let perSample = ph * pw * f
         let pooling = pool != nil
         let chunk = fusedChunkSamples(g)
-        let parts = max(1, min(BLAS.threads, n))
+        let parts = max(1, min(ThreadPool.available, n))
         let patchesAll = cols.reserve(parts * chunk * positions * k)
         let convAll = chunkOutput.reserve(parts * chunk * positions * f)
         let transposed = Self.transposedPatches(g)
@@ -165,7 +163,7 @@ extension Conv2D {
         let perSample = ph * pw * f
         let tiles = ph * p == g.outHeight && pw * p == ow
         let chunk = fusedChunkSamples(g)
-        let parts = max(1, min(BLAS.threads, n))
+        let parts = max(1, min(ThreadPool.available, n))
         let transposed = Self.transposedPatches(g)
         let patchesAll = cols.reserve(parts * chunk * positions * k)
         let maskedAll = maskedGradient.reserve(parts * chunk * positions * f)
@@ -277,26 +275,5 @@ extension Conv2D {
         guard needsInputGradient else { return Tensor(shape: [0]) }
         recycledGradient.keep(dx)
         return Tensor(shape: x.shape, data: dx)
-    }
-}
-
-/// Runs `body(part, range)` over `0..<count` split into `parts` contiguous ranges in parallel,
-/// with OpenBLAS on one thread meanwhile: each part does its own (single-threaded) products, so a
-/// batch needs one hand-off between threads instead of several per chunk.
-func runParts(_ parts: Int, count: Int, _ body: (_ part: Int, _ range: Range<Int>) -> Void) {
-    guard parts > 1 else {
-        body(0, 0..<count)
-        return
-    }
-    let threads = BLAS.threads
-    BLAS.threads = 1
-    defer { BLAS.threads = threads }
-    withoutActuallyEscaping(body) { body in
-        // Unchecked: the callers' closures capture raw buffers, and each part touches only its
-        // own samples and scratch.
-        nonisolated(unsafe) let work = body
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
-            work(part, count * part / parts..<count * (part + 1) / parts)
-        }
     }
 }

@@ -1,5 +1,3 @@
-import Dispatch
-
 /// How a convolution treats the image border, as Keras's `padding` argument.
 public enum Padding: String, Sendable, CaseIterable {
     /// No padding: only positions where the whole kernel fits (output floor((H - k) / s) + 1).
@@ -271,26 +269,6 @@ final class ScratchBuffer<Element> {
             capacity = count
         }
         return pointer
-    }
-}
-
-/// Runs `body` over `0..<count` split into contiguous ranges, one per BLAS thread, in parallel.
-///
-/// Each index is handled by exactly one call and the loops we split compute every output value
-/// independently, so results are the same for any split.
-func parallelFor(_ count: Int, minimumPerPart: Int = 1, _ body: (Range<Int>) -> Void) {
-    let parts = min(BLAS.threads, count / max(1, minimumPerPart))
-    guard parts > 1 else {
-        body(0..<count)
-        return
-    }
-    withoutActuallyEscaping(body) { body in
-        // Unchecked: the callers' closures capture raw buffers, and each part touches only the
-        // values of its own range.
-        nonisolated(unsafe) let work = body
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
-            work(count * part / parts..<count * (part + 1) / parts)
-        }
     }
 }
 

@@ -1,0 +1,53 @@
+import CThreadPool
+
+/// The engine's one set of threads (CThreadPool): parallel loops, the split matrix products and
+/// the conv pipeline all run on it, while OpenBLAS stays on one thread.
+///
+/// Why not OpenBLAS's own threads: its idle workers spin on `sched_yield` for a long while after
+/// each product, so any loop of ours that ran on the other core between two products (bias,
+/// activation, dropout, Adam, the conv pipeline) fought them for the CPU — up to a sixth of the
+/// time in a profile. Splitting the products ourselves is also faster for the small shapes of a
+/// training step (see `BLAS.gemm`).
+enum ThreadPool {
+    /// Threads that run parts, the caller included; defaults to the CPUs the process may use.
+    static var threads: Int {
+        get { Int(threadpool_threads()) }
+        set { threadpool_set_threads(Int32(newValue)) }
+    }
+
+    /// Threads a `run` started here would use: 1 inside a part (nested runs execute inline).
+    static var available: Int { Int(threadpool_available()) }
+
+    /// Calls `body(part)` for every part in `0..<parts` across the threads; returns when all are
+    /// done. Parts are handed out dynamically, so a part's work must not depend on its thread.
+    static func run(parts: Int, _ body: (Int) -> Void) {
+        guard parts > 1 else {
+            if parts == 1 { body(0) }
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            var work = body
+            withUnsafeMutablePointer(to: &work) { pointer in
+                threadpool_run(parts, { context, part in
+                    context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(part)
+                }, pointer)
+            }
+        }
+    }
+}
+
+/// Runs `body` over `0..<count` split into contiguous ranges of at least `minimumPerPart`, one
+/// per thread. Callers' closures capture raw buffers; each range touches only its own values.
+func parallelFor(_ count: Int, minimumPerPart: Int = 1, _ body: (Range<Int>) -> Void) {
+    let parts = min(ThreadPool.available, count / max(1, minimumPerPart))
+    guard parts > 1 else {
+        body(0..<count)
+        return
+    }
+    ThreadPool.run(parts: parts) { part in body(count * part / parts..<count * (part + 1) / parts) }
+}
+
+/// Runs `body(part, range)` over `0..<count` split into `parts` contiguous ranges in parallel.
+func runParts(_ parts: Int, count: Int, _ body: (_ part: Int, _ range: Range<Int>) -> Void) {
+    ThreadPool.run(parts: parts) { part in body(part, count * part / parts..<count * (part + 1) / parts) }
+}
