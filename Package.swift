@@ -24,10 +24,12 @@ let package = Package(
         .target(name: "CSupport", path: "Sources/CSupport"),
         // The engine's worker threads (spin-then-sleep pool); OpenBLAS runs single-threaded inside it.
         .target(name: "CThreadPool", path: "Sources/CThreadPool"),
+        // Element-wise loops with a run-time-picked AVX version (Swift emits baseline SSE only).
+        .target(name: "CKernels", path: "Sources/CKernels"),
 
         .target(name: "MNISTData", dependencies: ["CZlib", "CCrypto", "CPNG", "CJPEG"]),
         .target(name: "TextGraphics", dependencies: ["CZlib"]),
-        .target(name: "NeuralNet", dependencies: ["COpenBLAS", "CSupport", "CThreadPool"], exclude: ["README.md"]),
+        .target(name: "NeuralNet", dependencies: ["COpenBLAS", "CSupport", "CThreadPool", "CKernels"], exclude: ["README.md"]),
         // Session save/restore: manifest + npz arrays, atomic directory swap (renameat2 helper in CSessionSupport).
         .target(name: "CSessionSupport", path: "Sources/CSessionSupport"),
         .target(name: "SessionStore", dependencies: ["NeuralNet", "MNISTData", "CZlib", "CSessionSupport"]),

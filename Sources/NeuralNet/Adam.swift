@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Adam with Keras 3's bias correction folded into the step size:
@@ -22,34 +23,14 @@ public final class Adam: Optimizer {
     }
 
     public func step(_ parameters: [Parameter]) {
-        slots.prepare(parameters)
         let t = Double(iterations + 1)
         let alpha = Float(Double(learningRate) * (1 - pow(Double(beta2), t)).squareRoot() / (1 - pow(Double(beta1), t)))
         let b1 = beta1, b2 = beta2, eps = epsilon
-        for (i, p) in parameters.enumerated() {
-            p.value.data.withUnsafeBufferPointer { w in
-                p.grad.data.withUnsafeBufferPointer { g in
-                    slots.current[0][i].data.withUnsafeBufferPointer { m in
-                        slots.current[1][i].data.withUnsafeBufferPointer { v in
-                            slots.spare[0][i].data.withUnsafeMutableBufferPointer { mOut in
-                                slots.spare[1][i].data.withUnsafeMutableBufferPointer { vOut in
-                                    slots.spareValues[i].data.withUnsafeMutableBufferPointer { wOut in
-                                        // Element-wise, so splitting it across the cores changes no value.
-                                        parallelFor(w.count, minimumPerPart: Kernels.parallelUpdateMinimum) { r in
-                                            let j = r.lowerBound
-                                            Kernels.adam(
-                                                count: r.count, w: w.baseAddress! + j, g: g.baseAddress! + j,
-                                                m: m.baseAddress! + j, v: v.baseAddress! + j, wOut: wOut.baseAddress! + j,
-                                                mOut: mOut.baseAddress! + j, vOut: vOut.baseAddress! + j,
-                                                alpha: alpha, beta1: b1, beta2: b2, epsilon: eps)
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+        slots.update(parameters) { p, r in
+            let j = r.lowerBound
+            kernels_adam(
+                r.count, p.values + j, p.gradient + j, p.slots[0] + j, p.slots[1] + j,
+                p.newValues + j, p.newSlots[0] + j, p.newSlots[1] + j, alpha, b1, b2, eps)
         }
         slots.commit(parameters)
     }

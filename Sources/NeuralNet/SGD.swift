@@ -22,31 +22,15 @@ public final class SGD: Optimizer {
     }
 
     public func step(_ parameters: [Parameter]) {
-        slots.prepare(parameters)
         let lr = learningRate, mu = momentum, nag = nesterov
-        for (i, p) in parameters.enumerated() {
-            p.value.data.withUnsafeBufferPointer { w in
-                p.grad.data.withUnsafeBufferPointer { g in
-                    slots.spareValues[i].data.withUnsafeMutableBufferPointer { out in
-                        if mu == 0 {
-                            parallelFor(w.count, minimumPerPart: Kernels.parallelUpdateMinimum) { r in
-                                let j = r.lowerBound
-                                Kernels.sgd(count: r.count, w: w.baseAddress! + j, g: g.baseAddress! + j, wOut: out.baseAddress! + j, lr: lr)
-                            }
-                        } else {
-                            slots.current[0][i].data.withUnsafeBufferPointer { v in
-                                slots.spare[0][i].data.withUnsafeMutableBufferPointer { vOut in
-                                    parallelFor(w.count, minimumPerPart: Kernels.parallelUpdateMinimum) { r in
-                                        let j = r.lowerBound
-                                        Kernels.momentum(
-                                            count: r.count, w: w.baseAddress! + j, g: g.baseAddress! + j, v: v.baseAddress! + j,
-                                            wOut: out.baseAddress! + j, vOut: vOut.baseAddress! + j, lr: lr, mu: mu, nesterov: nag)
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
+        slots.update(parameters) { p, r in
+            let j = r.lowerBound
+            if mu == 0 {
+                Kernels.sgd(count: r.count, w: p.values + j, g: p.gradient + j, wOut: p.newValues + j, lr: lr)
+            } else {
+                Kernels.momentum(
+                    count: r.count, w: p.values + j, g: p.gradient + j, v: p.slots[0] + j,
+                    wOut: p.newValues + j, vOut: p.newSlots[0] + j, lr: lr, mu: mu, nesterov: nag)
             }
         }
         slots.commit(parameters)

@@ -1,0 +1,70 @@
+#include "CKernels.h"
+#include <math.h>
+#include <stdatomic.h>
+
+// Same rounding on every path and every compiler: no contraction into fused multiply-adds.
+#pragma STDC FP_CONTRACT OFF
+
+// The portable loop, also the tail of the vector versions. sqrtf is correctly rounded, like the
+// vector square roots.
+static void adam_scalar(long n, const float *w, const float *g, const float *m, const float *v,
+                        float *w_out, float *m_out, float *v_out,
+                        float alpha, float beta1, float beta2, float epsilon) {
+    float c1 = 1 - beta1, c2 = 1 - beta2;
+    for (long j = 0; j < n; j++) {
+        float gj = g[j];
+        float nm = beta1 * m[j] + c1 * gj;
+        float nv = beta2 * v[j] + c2 * gj * gj;
+        m_out[j] = nm;
+        v_out[j] = nv;
+        w_out[j] = w[j] - alpha * nm / (sqrtf(nv) + epsilon);
+    }
+}
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+__attribute__((target("avx")))
+static void adam_avx(long n, const float *w, const float *g, const float *m, const float *v,
+                     float *w_out, float *m_out, float *v_out,
+                     float alpha, float beta1, float beta2, float epsilon) {
+    __m256 b1 = _mm256_set1_ps(beta1), b2 = _mm256_set1_ps(beta2);
+    __m256 k1 = _mm256_set1_ps(1 - beta1), k2 = _mm256_set1_ps(1 - beta2);
+    __m256 a = _mm256_set1_ps(alpha), e = _mm256_set1_ps(epsilon);
+    long j = 0;
+    for (; j + 8 <= n; j += 8) {
+        __m256 gj = _mm256_loadu_ps(g + j);
+        __m256 nm = _mm256_add_ps(_mm256_mul_ps(b1, _mm256_loadu_ps(m + j)), _mm256_mul_ps(k1, gj));
+        __m256 nv = _mm256_add_ps(_mm256_mul_ps(b2, _mm256_loadu_ps(v + j)), _mm256_mul_ps(_mm256_mul_ps(k2, gj), gj));
+        __m256 step = _mm256_div_ps(_mm256_mul_ps(a, nm), _mm256_add_ps(_mm256_sqrt_ps(nv), e));
+        __m256 nw = _mm256_sub_ps(_mm256_loadu_ps(w + j), step);
+        _mm256_storeu_ps(m_out + j, nm);
+        _mm256_storeu_ps(v_out + j, nv);
+        _mm256_storeu_ps(w_out + j, nw);
+    }
+    adam_scalar(n - j, w + j, g + j, m + j, v + j, w_out + j, m_out + j, v_out + j, alpha, beta1, beta2, epsilon);
+}
+
+static int has_avx(void) {
+    static atomic_int cached = -1;
+    int known = atomic_load_explicit(&cached, memory_order_relaxed);
+    if (known < 0) {
+        __builtin_cpu_init();
+        known = __builtin_cpu_supports("avx") ? 1 : 0;
+        atomic_store_explicit(&cached, known, memory_order_relaxed);
+    }
+    return known;
+}
+#endif
+
+void kernels_adam(long n, const float *w, const float *g, const float *m, const float *v,
+                  float *w_out, float *m_out, float *v_out,
+                  float alpha, float beta1, float beta2, float epsilon) {
+#if defined(__x86_64__)
+    if (has_avx()) {
+        adam_avx(n, w, g, m, v, w_out, m_out, v_out, alpha, beta1, beta2, epsilon);
+        return;
+    }
+#endif
+    adam_scalar(n, w, g, m, v, w_out, m_out, v_out, alpha, beta1, beta2, epsilon);
+}
