@@ -11,20 +11,18 @@ public enum BLAS {
         b: UnsafePointer<Float>, ldb: Int,
         beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
-        _ = singleThreadedOpenBLAS
-        let parts = 2 * m * n * k < parallelAbove ? 1 : ThreadPool.available
-        // Split the rows of C when there are enough: each part then packs only its rows of A and
-        // the whole of B, and the measured rate for a training step's shapes (128x784 by 784x512,
-        // the weight gradients with k = 128) is 5-15 % above OpenBLAS's own two-thread split.
-        if parts > 1 && m >= splitGranule * parts {
-            let bounds = splitPoints(m, parts: parts)
+        let blocks = rowBlocks(m: m, n: n, k: k)
+        let parts = blocks.count > 1 ? blocks.count : sharers(m: m, n: n, k: k)
+        if blocks.count > 1 {
             ThreadPool.run(parts: parts) { p in
-                let r0 = bounds[p], r1 = bounds[p + 1]
+                let r = blocks[p]
                 product(
-                    transA: transA, transB: transB, m: r1 - r0, n: n, k: k, alpha: alpha,
-                    a: transA ? a + r0 : a + r0 * lda, lda: lda, b: b, ldb: ldb, beta: beta, c: c + r0 * ldc, ldc: ldc)
+                    transA: transA, transB: transB, m: r.count, n: n, k: k, alpha: alpha,
+                    a: transA ? a + r.lowerBound : a + r.lowerBound * lda, lda: lda, b: b, ldb: ldb, beta: beta,
+                    c: c + r.lowerBound * ldc, ldc: ldc)
             }
         } else if parts > 1 && n >= splitGranule * parts {
+            // Too few rows to share (a conv's filters, a small batch): split the columns instead.
             let bounds = splitPoints(n, parts: parts)
             ThreadPool.run(parts: parts) { p in
                 let c0 = bounds[p], c1 = bounds[p + 1]
@@ -37,6 +35,27 @@ public enum BLAS {
                 transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
                 a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
         }
+    }
+
+    /// How the rows of an m x n (inner k) product's output are shared among the threads: one
+    /// range when the product is too small to share, has too few rows, or when called from inside
+    /// a part. Layers use it to do their row-wise work (bias, activation) in the same parallel
+    /// run as their rows' product: a `gemm` called inside a part stays on that thread.
+    ///
+    /// Why rows: each part then packs only its rows of A and the whole of B, and the measured
+    /// rate for a training step's shapes (128x784 by 784x512; the weight gradients with k = 128)
+    /// is 5-15 % above OpenBLAS's own two-thread split.
+    static func rowBlocks(m: Int, n: Int, k: Int) -> [Range<Int>] {
+        let parts = sharers(m: m, n: n, k: k)
+        guard parts > 1 && m >= splitGranule * parts else { return [0..<m] }
+        let bounds = splitPoints(m, parts: parts)
+        return (0..<parts).map { bounds[$0]..<bounds[$0 + 1] }
+    }
+
+    /// Threads a product of this size is worth sharing among.
+    private static func sharers(m: Int, n: Int, k: Int) -> Int {
+        _ = singleThreadedOpenBLAS
+        return 2 * m * n * k < parallelAbove ? 1 : ThreadPool.available
     }
 
     /// One sgemm call on the calling thread.

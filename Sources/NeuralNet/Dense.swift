@@ -71,31 +71,26 @@ public final class Dense: OutputActivationLayer, InputGradientOptional {
 
     public func forward(_ x: Tensor, training: Bool, rng: inout RNG) -> Tensor {
         guard let kernel else { preconditionFailure("\(name): forward before build") }
-        let n = x.rows
-        precondition(x.rowSize == inputFeatures, "\(name): input has \(x.rowSize) features, expected \(inputFeatures)")
-        let u = units
+        let n = x.rows, u = units, k = inputFeatures
+        precondition(x.rowSize == k, "\(name): input has \(x.rowSize) features, expected \(k)")
         output.shape = [n, u]
         output.data.resize(n * u)
         x.data.withUnsafeBufferPointer { xp in
             kernel.value.data.withUnsafeBufferPointer { wp in
                 output.data.withUnsafeMutableBufferPointer { yp in
-                    BLAS.gemm(
-                        m: n, n: u, k: inputFeatures, a: xp.baseAddress!, lda: inputFeatures,
-                        b: wp.baseAddress!, ldb: u, c: yp.baseAddress!, ldc: u)
-                    // Bias and activation in one pass where a fused kernel exists.
-                    var activated = false
-                    if let bias {
-                        bias.value.data.withUnsafeBufferPointer { bp in
-                            let y = yp.baseAddress!, b = bp.baseAddress!
-                            switch activation {
-                            case .relu?: Kernels.addBiasRelu(rows: n, cols: u, y: y, bias: b)
-                            case .sigmoid?: Kernels.addBiasSigmoid(rows: n, cols: u, y: y, bias: b)
-                            default: Kernels.addBias(rows: n, cols: u, y: y, bias: b)
-                            }
-                            activated = activation == .relu || activation == .sigmoid
+                    withBias { b in
+                        // Each thread multiplies its rows and applies bias and activation to them
+                        // while they are still in its cache.
+                        let blocks = BLAS.rowBlocks(m: n, n: u, k: k)
+                        ThreadPool.run(parts: blocks.count) { p in
+                            let r = blocks[p]
+                            let y = yp.baseAddress! + r.lowerBound * u
+                            BLAS.gemm(
+                                m: r.count, n: u, k: k, a: xp.baseAddress! + r.lowerBound * k, lda: k,
+                                b: wp.baseAddress!, ldb: u, c: y, ldc: u)
+                            self.addBiasAndActivate(y, rows: r.count, bias: b)
                         }
                     }
-                    if !activated { activation?.apply(yp, rows: n, cols: u) }
                 }
             }
         }
@@ -103,49 +98,88 @@ public final class Dense: OutputActivationLayer, InputGradientOptional {
         return output
     }
 
+    /// Calls `body` with the bias values, or nil when the layer has none.
+    private func withBias<R>(_ body: (UnsafePointer<Float>?) -> R) -> R {
+        guard let bias else { return body(nil) }
+        return bias.value.data.withUnsafeBufferPointer { body($0.baseAddress!) }
+    }
+
+    /// y = f(y + b) on `rows` rows, in one pass where a fused kernel exists.
+    private func addBiasAndActivate(_ y: UnsafeMutablePointer<Float>, rows: Int, bias b: UnsafePointer<Float>?) {
+        let u = units
+        if let b {
+            switch activation {
+            case .relu?: return Kernels.addBiasRelu(rows: rows, cols: u, y: y, bias: b)
+            case .sigmoid?: return Kernels.addBiasSigmoid(rows: rows, cols: u, y: y, bias: b)
+            default: Kernels.addBias(rows: rows, cols: u, y: y, bias: b)
+            }
+        }
+        activation?.apply(UnsafeMutableBufferPointer(start: y, count: rows * u), rows: rows, cols: u)
+    }
+
+    /// Two parallel runs: by rows of the batch, the activation's gradient dz and the input
+    /// gradient dx = dz·Wᵀ for those rows; then by rows of the kernel, dW = xᵀ·dz, each part also
+    /// summing its share of db's columns (whole columns, so the sums do not depend on the split).
     public func backward(_ dy: Tensor) -> Tensor {
         guard let kernel else { preconditionFailure("\(name): backward before build") }
         let n = input.rows, u = units, k = inputFeatures
         precondition(dy.count == n * u, "\(name): backward gradient has \(dy.count) values, expected \(n * u)")
-        let useActivation = activation != nil && !skipsActivationGradient
-        if useActivation { dz.resize(n * u) }
-        if needsInputGradient {
+        let activation = skipsActivationGradient ? nil : self.activation
+        if activation != nil { dz.resize(n * u) }
+        let inputGradient = needsInputGradient
+        if inputGradient {
             dx.shape = [n, k]
             dx.data.resize(n * k)
         }
         dy.data.withUnsafeBufferPointer { dyp in
-            dz.withUnsafeMutableBufferPointer { dzBuf in
-                var g = dyp.baseAddress!
-                if useActivation, let activation {
-                    output.data.withUnsafeBufferPointer { yp in
-                        activation.gradient(y: yp, dy: g, dz: dzBuf.baseAddress!, rows: n, cols: u)
+            dz.withUnsafeMutableBufferPointer { dzp in
+                // The gradient at the pre-activation: dz when there is an activation, else dy.
+                let g = activation == nil ? dyp.baseAddress! : UnsafePointer(dzp.baseAddress!)
+                output.data.withUnsafeBufferPointer { yp in
+                    kernel.value.data.withUnsafeBufferPointer { wp in
+                        dx.data.withUnsafeMutableBufferPointer { dxp in
+                            let blocks = BLAS.rowBlocks(m: n, n: k, k: u)
+                            ThreadPool.run(parts: blocks.count) { p in
+                                let r = blocks[p], at = r.lowerBound * u
+                                if let activation {
+                                    activation.gradient(
+                                        y: UnsafeBufferPointer(rebasing: yp[at..<at + r.count * u]), dy: dyp.baseAddress! + at,
+                                        dz: dzp.baseAddress! + at, rows: r.count, cols: u)
+                                }
+                                guard inputGradient else { return }
+                                BLAS.gemm(
+                                    transB: true, m: r.count, n: k, k: u, a: g + at, lda: u,
+                                    b: wp.baseAddress!, ldb: u, c: dxp.baseAddress! + r.lowerBound * k, ldc: k)
+                            }
+                        }
                     }
-                    g = UnsafePointer(dzBuf.baseAddress!)
                 }
                 input.data.withUnsafeBufferPointer { xp in
                     kernel.grad.data.withUnsafeMutableBufferPointer { gw in
-                        BLAS.gemm(
-                            transA: true, m: k, n: u, k: n, a: xp.baseAddress!, lda: k,
-                            b: g, ldb: u, c: gw.baseAddress!, ldc: u)
-                    }
-                }
-                if let bias {
-                    bias.grad.data.withUnsafeMutableBufferPointer { gb in
-                        Kernels.columnSums(rows: n, cols: u, d: g, into: gb.baseAddress!)
-                    }
-                }
-                if needsInputGradient {
-                    kernel.value.data.withUnsafeBufferPointer { wp in
-                        dx.data.withUnsafeMutableBufferPointer { dxp in
-                            BLAS.gemm(
-                                transB: true, m: n, n: k, k: u, a: g, lda: u,
-                                b: wp.baseAddress!, ldb: u, c: dxp.baseAddress!, ldc: k)
+                        withBiasGradient { gb in
+                            let blocks = BLAS.rowBlocks(m: k, n: u, k: n)
+                            ThreadPool.run(parts: blocks.count) { p in
+                                let r = blocks[p]
+                                BLAS.gemm(
+                                    transA: true, m: r.count, n: u, k: n, a: xp.baseAddress! + r.lowerBound, lda: k,
+                                    b: g, ldb: u, c: gw.baseAddress! + r.lowerBound * u, ldc: u)
+                                if let gb {
+                                    let c0 = u * p / blocks.count, c1 = u * (p + 1) / blocks.count
+                                    Kernels.columnSums(rows: n, cols: c1 - c0, stride: u, d: g + c0, into: gb + c0)
+                                }
+                            }
                         }
                     }
                 }
             }
         }
         input = Tensor(shape: [0])  // release so the previous layer's buffer is unique again
-        return needsInputGradient ? dx : Tensor(shape: [0])
+        return inputGradient ? dx : Tensor(shape: [0])
+    }
+
+    /// Calls `body` with the bias gradient's storage, or nil when the layer has no bias.
+    private func withBiasGradient(_ body: (UnsafeMutablePointer<Float>?) -> Void) {
+        guard let bias else { return body(nil) }
+        bias.grad.data.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
     }
 }

@@ -70,12 +70,12 @@ enum Kernels {
         for i in 0..<n { dz[i] = dy[i] * y[i] * (1 - y[i]) }
     }
 
-    /// b = column sums of d (rows x cols).
+    /// b = column sums of d (rows x cols, rows `stride` apart).
     @inline(never)
-    static func columnSums(rows: Int, cols: Int, d: UnsafePointer<Float>, into b: UnsafeMutablePointer<Float>) {
+    static func columnSums(rows: Int, cols: Int, stride: Int, d: UnsafePointer<Float>, into b: UnsafeMutablePointer<Float>) {
         b.update(repeating: 0, count: cols)
         for r in 0..<rows {
-            let row = d + r * cols
+            let row = d + r * stride
             for j in 0..<cols { b[j] += row[j] }
         }
     }
