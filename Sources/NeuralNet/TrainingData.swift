@@ -50,15 +50,16 @@ public struct TrainingData: Sendable {
     func gather<C: Collection>(_ indices: C, into out: UnsafeMutablePointer<Float>, labels lab: UnsafeMutablePointer<UInt8>)
     where C.Element == Int {
         let size = sampleSize, scale = transform.scale, offset = transform.offset
+        let rows = Array(indices)
         pixels.withUnsafeBufferPointer { px in
             labels.withUnsafeBufferPointer { lb in
-                var r = 0
-                for i in indices {
-                    let src = px.baseAddress! + i * size
-                    let dst = out + r * size
-                    Kernels.convert(count: size, from: src, to: dst, scale: scale, offset: offset)
-                    lab[r] = lb[i]
-                    r += 1
+                // A training batch is converted by both cores: 100 kB in, 400 kB out per step.
+                parallelFor(rows.count, minimumPerPart: 64) { part in
+                    for r in part {
+                        let i = rows[r]
+                        Kernels.convert(count: size, from: px.baseAddress! + i * size, to: out + r * size, scale: scale, offset: offset)
+                        lab[r] = lb[i]
+                    }
                 }
             }
         }
