@@ -15,7 +15,7 @@
 #define cpu_relax() ((void)0)
 #endif
 
-#define MAX_THREADS 64
+#define MAX_THREADS THREADPOOL_MAX_THREADS
 // How long an idle worker spins before sleeping. Between the runs of one training step the gap
 // is a few microseconds; waking a sleeping thread costs tens.
 #define SPIN_NANOSECONDS 300000L

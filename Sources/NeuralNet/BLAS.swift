@@ -105,6 +105,9 @@ public enum BLAS {
         set { ThreadPool.threads = newValue }
     }
 
+    /// The most threads `threads` accepts (larger values are clamped).
+    public static let maximumThreads = ThreadPool.maximumThreads
+
     /// The kernel family OpenBLAS chose at load time ("Haswell", "SkylakeX", "Prescott", ...).
     public static var coreName: String {
         guard let p = openblas_get_corename() else { return "unknown" }

@@ -15,6 +15,9 @@ enum ThreadPool {
         set { threadpool_set_threads(Int32(newValue)) }
     }
 
+    /// The most threads the pool can have.
+    static let maximumThreads = Int(THREADPOOL_MAX_THREADS)
+
     /// Threads a `run` started here would use: 1 inside a part (nested runs execute inline).
     static var available: Int { Int(threadpool_available()) }
 

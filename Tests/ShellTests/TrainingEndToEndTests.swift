@@ -62,6 +62,26 @@ final class TrainingEndToEndTests: XCTestCase {
         XCTAssertNotEqual(evalA, c.stdout.split(separator: "\n").last { $0.hasPrefix("test: ") }, "a different seed changes the result")
     }
 
+    func testThreadsCommandSetsTheCountAndRejectsBadValues() throws {
+        let r = try ShellProcess.run(["--keep-going", "-c", "threads 1; threads 0; threads 65; threads x; threads 3"])
+        XCTAssertEqual(r.status, 1, "the bad counts are errors")
+        XCTAssertTrue(r.stdout.contains("1 thread (OpenBLAS kernel"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("3 threads (OpenBLAS kernel"), r.stdout)
+        for bad in ["'0' is not a thread count (1-64)", "'65' is not a thread count", "'x' is not a thread count"] {
+            XCTAssertTrue(r.stderr.contains(bad), "missing \(bad) in\n\(r.stderr)")
+        }
+    }
+
+    func testOneThreadTrainsReproduciblyToo() throws {
+        try ShellProcess.requireSample()
+        let script = "load mnist; normalize; seed 5; threads 1; model preset colab-mlp; train 1; evaluate"
+        let a = try ShellProcess.run(["-c", script]), b = try ShellProcess.run(["-c", script])
+        XCTAssertEqual(a.status, 0, a.stderr)
+        let evalA = try XCTUnwrap(a.stdout.split(separator: "\n").last { $0.hasPrefix("test: ") })
+        XCTAssertEqual(evalA, b.stdout.split(separator: "\n").last { $0.hasPrefix("test: ") })
+        XCTAssertGreaterThan(try XCTUnwrap(accuracy(in: a.stdout)), 0.85, "1 epoch on 4,000 digits:\n\(a.stdout)")
+    }
+
     func testTrainingIsIncremental() throws {
         try ShellProcess.requireSample()
         let straight = try ShellProcess.run(["-c", "load mnist; normalize; seed 5; model preset colab-mlp; train 2; evaluate"])

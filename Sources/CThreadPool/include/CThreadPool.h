@@ -10,8 +10,11 @@
 
 typedef void (*threadpool_task)(void *context, long part);
 
+/// The most threads a pool can have.
+#define THREADPOOL_MAX_THREADS 64
+
 /// Threads that take parts, the caller included (1 = everything runs on the caller). Clamped to
-/// [1, 64]. Must not be called from inside a part.
+/// [1, THREADPOOL_MAX_THREADS]. Must not be called from inside a part.
 void threadpool_set_threads(int threads);
 int threadpool_threads(void);
 

@@ -98,15 +98,17 @@ enum TrainingCommands {
     }
 
     static let threads = CommandSpec(
-        name: "threads", group: .training, summary: "Show or set the number of BLAS threads",
+        name: "threads", group: .training, summary: "Show or set the number of threads training and inference use",
         usage: "[N]",
         example: "threads 1"
     ) { ctx in
         if let word = ctx.args.positional.first {
-            guard let n = Int(word), n >= 1, n <= 256 else { throw ShellError("'\(word)' is not a thread count (1-256)") }
+            guard let n = Int(word), n >= 1, n <= BLAS.maximumThreads else {
+                throw ShellError("'\(word)' is not a thread count (1-\(BLAS.maximumThreads))")
+            }
             BLAS.threads = n
         }
-        ctx.console.print("\(BLAS.threads) BLAS thread\(BLAS.threads == 1 ? "" : "s") (OpenBLAS kernel: \(BLAS.coreName))")
+        ctx.console.print("\(BLAS.threads) thread\(BLAS.threads == 1 ? "" : "s") (OpenBLAS kernel: \(BLAS.coreName), one thread per product part)")
     }
 }
 
