@@ -2,6 +2,7 @@
 #include "CThreadPool.h"
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
@@ -128,6 +129,11 @@ void threadpool_set_threads(int threads) {
         worker_count = threads - 1;
         atomic_store(&stop_from, MAX_THREADS);
     }
+    // Workers block every signal (they inherit the creator's mask), so SIGINT always reaches a
+    // thread that handles it: the shell's main thread, whose blocking read must see EINTR.
+    sigset_t all, previous;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &previous);
     while (worker_count < threads - 1) {
         struct worker_start *start = malloc(sizeof *start);
         if (!start) break;
@@ -139,6 +145,7 @@ void threadpool_set_threads(int threads) {
         }
         worker_count++;
     }
+    pthread_sigmask(SIG_SETMASK, &previous, 0);
     atomic_store(&thread_count, worker_count + 1);
     pthread_mutex_unlock(&run_lock);
 }
