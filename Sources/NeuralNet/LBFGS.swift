@@ -149,38 +149,53 @@ public final class LBFGS {
         return t
     }
 
-    /// History as named tensors for saving ("s0", "y0", ...), plus counters.
+    /// Everything needed to continue exactly, for saving: the iterate "x", its gradient "g" and
+    /// objective "f" (once evaluated), and the curvature pairs "s0", "y0", ..., all in Double.
     public var state: OptimizerState {
-        var tensors: [(name: String, tensor: Tensor)] = []
-        for i in 0..<s.count {
-            tensors.append(("s\(i)", Tensor(shape: [s[i].count], data: s[i].map(Float.init))))
-            tensors.append(("y\(i)", Tensor(shape: [y[i].count], data: y[i].map(Float.init))))
+        var vectors: [(name: String, values: [Double])] = []
+        var scalars = ["iterations": Double(iterations), "evaluations": Double(evaluations)]
+        if !x.isEmpty && !needsEvaluation && f.isFinite {
+            vectors += [("x", x), ("g", g)]
+            scalars["f"] = f
         }
-        return OptimizerState(
-            kind: "lbfgs", scalars: ["iterations": Double(iterations), "evaluations": Double(evaluations)],
-            tensors: tensors)
+        for i in 0..<s.count { vectors += [("s\(i)", s[i]), ("y\(i)", y[i])] }
+        return OptimizerState(kind: "lbfgs", scalars: scalars, tensors: [], vectors: vectors)
     }
 
-    /// Restores history saved by `state`, to continue from `point` (the model's weights).
+    /// Restores state saved by `state` to continue from `point` (the model's weights). When the
+    /// saved iterate rounds to `point`, L-BFGS continues from it with its saved objective and
+    /// gradient, exactly as if it had never stopped; otherwise it re-evaluates at `point`.
+    /// Sessions saved before the iterate was kept carry the pairs as float32 tensors; those load too.
     public func load(_ state: OptimizerState, at point: [Double]) throws {
         guard state.kind == "lbfgs" else {
             throw OptimizerStateError(description: "optimizer state is for \(state.kind), not L-BFGS; re-compile to reset it")
         }
+        var vectors = Dictionary(state.vectors.map { ($0.name, $0.values) }, uniquingKeysWith: { a, _ in a })
+        for (name, t) in state.tensors where vectors[name] == nil { vectors[name] = t.data.map(Double.init) }
         var newS: [[Double]] = [], newY: [[Double]] = []
         var i = 0
-        let byName = Dictionary(state.tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
-        while let sv = byName["s\(i)"] {
-            guard let yv = byName["y\(i)"], sv.count == point.count, yv.count == point.count else {
+        while let sv = vectors["s\(i)"] {
+            guard let yv = vectors["y\(i)"], sv.count == point.count, yv.count == point.count else {
                 throw OptimizerStateError(description: "L-BFGS state: pair \(i) is missing or has the wrong size (expected \(point.count))")
             }
-            newS.append(sv.data.map(Double.init))
-            newY.append(yv.data.map(Double.init))
+            newS.append(sv)
+            newY.append(yv)
             i += 1
+        }
+        var resumed = false
+        if let savedX = vectors["x"] {
+            guard let savedG = vectors["g"], let savedF = state.scalars["f"], savedX.count == point.count, savedG.count == point.count else {
+                throw OptimizerStateError(description: "L-BFGS state: the iterate needs a gradient and objective of \(point.count) values")
+            }
+            if zip(savedX, point).allSatisfy({ Float($0) == Float($1) }) {
+                (x, g, f) = (savedX, savedG, savedF)
+                resumed = true
+            }
         }
         s = newS
         y = newY
-        x = point
-        needsEvaluation = true
+        if !resumed { x = point }
+        needsEvaluation = !resumed
         iterations = Int(state.scalars["iterations"] ?? 0)
         evaluations = Int(state.scalars["evaluations"] ?? 0)
     }

@@ -57,16 +57,25 @@ public struct OptimizerState: Sendable, Equatable {
     public var scalars: [String: Double]
     /// Slot tensors in a stable order, named "<slot>:<layer>.<parameter>", e.g. "m:dense.kernel".
     public var tensors: [(name: String, tensor: Tensor)]
+    /// State kept in Double (L-BFGS's iterate, gradient and curvature pairs), saved as float64 so a
+    /// resumed run continues bit for bit.
+    public var vectors: [(name: String, values: [Double])]
 
-    public init(kind: String, scalars: [String: Double], tensors: [(name: String, tensor: Tensor)]) {
+    public init(
+        kind: String, scalars: [String: Double], tensors: [(name: String, tensor: Tensor)],
+        vectors: [(name: String, values: [Double])] = []
+    ) {
         self.kind = kind
         self.scalars = scalars
         self.tensors = tensors
+        self.vectors = vectors
     }
 
     public static func == (a: OptimizerState, b: OptimizerState) -> Bool {
         a.kind == b.kind && a.scalars == b.scalars && a.tensors.map(\.name) == b.tensors.map(\.name)
             && a.tensors.map(\.tensor) == b.tensors.map(\.tensor)
+            && a.vectors.map(\.name) == b.vectors.map(\.name)
+            && a.vectors.map { $0.values.map(\.bitPattern) } == b.vectors.map { $0.values.map(\.bitPattern) }
     }
 }
 

@@ -10,7 +10,8 @@ extension SessionSnapshot {
         compile = CompileSpec(model: model)
         optimizer = model.optimizerState().map { state in
             OptimizerSnapshot(kind: state.kind, scalars: state.scalars,
-                              arrays: state.tensors.map { NamedArray(name: $0.name, shape: $0.tensor.shape, values: .float32($0.tensor.data)) })
+                              arrays: state.tensors.map { NamedArray(name: $0.name, shape: $0.tensor.shape, values: .float32($0.tensor.data)) }
+                                  + state.vectors.map { NamedArray(name: $0.name, shape: [$0.values.count], values: .float64($0.values)) })
         }
         history = model.history
         epochsTrained = model.history.epochs.last?.epoch ?? 0
@@ -33,8 +34,17 @@ extension SessionSnapshot {
             let settings = try compile.engineSettings(file: file)
             built.compile(optimizer: settings.optimizer, loss: settings.loss, l2: settings.l2)
             if let optimizer {
-                let state = OptimizerState(kind: optimizer.kind, scalars: optimizer.scalars,
-                                           tensors: try optimizer.arrays.map { ($0.name, try Self.tensor($0, file: file)) })
+                // float64 arrays are the optimizer's Double state (L-BFGS); the rest are Float slots.
+                var tensors: [(name: String, tensor: Tensor)] = []
+                var vectors: [(name: String, values: [Double])] = []
+                for array in optimizer.arrays {
+                    if case .float64(let values) = array.values {
+                        vectors.append((array.name, values))
+                    } else {
+                        tensors.append((array.name, try Self.tensor(array, file: file)))
+                    }
+                }
+                let state = OptimizerState(kind: optimizer.kind, scalars: optimizer.scalars, tensors: tensors, vectors: vectors)
                 do { try built.loadOptimizerState(state) } catch {
                     throw SessionError(file: file, problem: "optimizer state: \(error)")
                 }

@@ -86,31 +86,44 @@ final class ModelBindingTests: XCTestCase {
 
     func testExactResumeMomentum() throws { try checkExactResume(.momentum(learningRate: 0.05, momentum: 0.9, nesterov: true)) }
 
-    /// L-BFGS resumes close to, not exactly on, the straight run: the engine's `OptimizerState`
-    /// carries its Double history pairs as Float tensors and not its iterate, value and gradient,
-    /// so the restored optimizer re-evaluates from the Float weights. Tighten to `checkExactResume`
-    /// once the engine saves those in Double.
-    func testResumeLBFGSContinuesCloseToStraightRun() throws {
-        let dir = try makeTempDirectory(self)
+    /// L-BFGS keeps its iterate, gradient and curvature pairs in Double; they are saved as float64,
+    /// so a resumed run continues bit for bit.
+    func testExactResumeLBFGS() throws {
+        try checkExactResume(.lbfgs(history: 5))
+        var snapshot = SessionSnapshot()
+        let m = try model(.lbfgs(history: 5))
+        var rng = RNG(seed: 1)
+        _ = try m.fit(data: data(), epochs: 2, batchSize: 16, rng: &rng)
+        try snapshot.capture(m)
+        XCTAssertEqual(snapshot.optimizer?.arrays.map(\.name), ["x", "g", "s0", "y0", "s1", "y1"])
+        XCTAssertEqual(snapshot.optimizer?.arrays.map(\.values.descr), Array(repeating: "<f8", count: 6))
+    }
+
+    /// Sessions saved before the iterate was kept (pairs as float32, no x, g, f) still load; L-BFGS
+    /// then re-evaluates at the restored weights and continues close to the straight run.
+    func testLBFGSStateWithoutTheIterateStillLoads() throws {
         let d = data()
         let straight = try model(.lbfgs(history: 5))
         var rng = RNG(seed: 11)
         _ = try straight.fit(data: d, epochs: 3, batchSize: 16, rng: &rng)
         let first = try model(.lbfgs(history: 5))
         _ = try first.fit(data: d, epochs: 2, batchSize: 16, rng: &rng)
-        var snapshot = SessionSnapshot()
-        try snapshot.capture(first)
-        XCTAssertEqual(snapshot.optimizer?.kind, "lbfgs")
-        XCTAssertEqual(snapshot.optimizer?.arrays.map(\.name), ["s0", "y0", "s1", "y1"])
-        try SessionStore.save(snapshot, name: "lbfgs", directory: dir)
-        let resumed = try XCTUnwrap(try SessionStore.load(name: "lbfgs", directory: dir).snapshot.makeModel())
-        XCTAssertEqual(resumed.optimizerState(), first.optimizerState())
+        let full = try XCTUnwrap(first.optimizerState())
+        let old = OptimizerState(
+            kind: "lbfgs", scalars: full.scalars.filter { $0.key != "f" },
+            tensors: full.vectors.filter { $0.name != "x" && $0.name != "g" }
+                .map { ($0.name, Tensor(shape: [$0.values.count], data: $0.values.map(Float.init))) })
+        let resumed = try model(.lbfgs(history: 5))
+        try resumed.loadWeights(first.weights)
+        try resumed.loadOptimizerState(old)
         _ = try resumed.fit(data: d, epochs: 1, batchSize: 16, rng: &rng)
-        XCTAssertEqual(resumed.history.epochs.map(\.epoch), [1, 2, 3], "the restored history continues")
         for (a, b) in zip(resumed.weights, straight.weights) {
             let gap = zip(a.tensor.data, b.tensor.data).map { abs($0 - $1) }.max() ?? 0
             XCTAssertLessThan(gap, 1e-4, "\(a.name) drifted from the straight run")
         }
+        XCTAssertThrowsError(
+            try resumed.loadOptimizerState(OptimizerState(kind: "lbfgs", scalars: [:], tensors: [], vectors: [("x", [1, 2])])),
+            "an iterate of the wrong size is refused")
     }
 
     func testSnapshotDescribesModel() throws {

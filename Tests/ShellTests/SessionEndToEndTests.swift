@@ -42,6 +42,20 @@ final class SessionEndToEndTests: XCTestCase {
         XCTAssertTrue(resumed.stdout.contains("Loss per epoch"), "the history survived, so there are 2 epochs to plot")
     }
 
+    func testLBFGSResumeIsBitIdenticalToTrainingStraight() throws {
+        let straightWeights = dir.appendingPathComponent("lbfgs-straight.npz").path
+        let resumedWeights = dir.appendingPathComponent("lbfgs-resumed.npz").path
+        let setup = "load mnist; seed 4; model preset lbfgs-sigmoid"
+        let straight = try shell(["-c", "\(setup); train --iterations 6; export weights \(straightWeights)"])
+        XCTAssertEqual(straight.status, 0, straight.stderr)
+        let first = try shell(["-c", "\(setup); train --iterations 3; save lbfgs-half"])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let resumed = try shell(["--restore", "lbfgs-half", "-c", "train --iterations 3; export weights \(resumedWeights)"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: straightWeights)), try Data(contentsOf: URL(fileURLWithPath: resumedWeights)),
+                       "L-BFGS continues from its saved Double iterate, gradient and pairs")
+    }
+
     func testSessionsListingAndRemove() throws {
         let r = try shell(["-c", "load mnist; normalize; model preset colab-mlp; train 1; evaluate; save first; sessions; sessions rm first; sessions"])
         XCTAssertEqual(r.status, 0, r.stderr)
