@@ -108,7 +108,7 @@ enum TrainingCommands {
             }
             BLAS.threads = n
         }
-        ctx.console.print("\(BLAS.threads) thread\(BLAS.threads == 1 ? "" : "s") (OpenBLAS kernel: \(BLAS.coreName), one thread per product part)")
+        ctx.console.print("\(BLAS.threads) thread\(BLAS.threads == 1 ? "" : "s") (OpenBLAS kernel: \(BLAS.coreName); products and loops are split across them)")
     }
 }
 
