@@ -108,7 +108,8 @@ enum TrainingCommands {
             }
             BLAS.threads = n
         }
-        ctx.console.print("\(BLAS.threads) thread\(BLAS.threads == 1 ? "" : "s") (OpenBLAS kernel: \(BLAS.coreName); products and loops are split across them)")
+        let n = BLAS.threads
+        ctx.console.print("\(n) thread\(n == 1 ? "" : "s") (OpenBLAS kernel: \(BLAS.coreName)\(n == 1 ? "" : "; products and loops are split across them"))")
     }
 }
 
