@@ -11,11 +11,11 @@ public enum BLAS {
         b: UnsafePointer<Float>, ldb: Int,
         beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
-        let blocks = rowBlocks(m: m, n: n, k: k)
-        let parts = blocks.count > 1 ? blocks.count : sharers(m: m, n: n, k: k)
-        if blocks.count > 1 {
+        let parts = sharers(m: m, n: n, k: k)
+        if parts > 1 && m >= splitGranule * parts {
+            let rows = split(m, parts: parts)
             ThreadPool.run(parts: parts) { p in
-                let r = blocks[p]
+                let r = rows[p]
                 product(
                     transA: transA, transB: transB, m: r.count, n: n, k: k, alpha: alpha,
                     a: transA ? a + r.lowerBound : a + r.lowerBound * lda, lda: lda, b: b, ldb: ldb, beta: beta,
@@ -23,12 +23,13 @@ public enum BLAS {
             }
         } else if parts > 1 && n >= splitGranule * parts {
             // Too few rows to share (a conv's filters, a small batch): split the columns instead.
-            let bounds = splitPoints(n, parts: parts)
+            let columns = split(n, parts: parts)
             ThreadPool.run(parts: parts) { p in
-                let c0 = bounds[p], c1 = bounds[p + 1]
+                let r = columns[p]
                 product(
-                    transA: transA, transB: transB, m: m, n: c1 - c0, k: k, alpha: alpha,
-                    a: a, lda: lda, b: transB ? b + c0 * ldb : b + c0, ldb: ldb, beta: beta, c: c + c0, ldc: ldc)
+                    transA: transA, transB: transB, m: m, n: r.count, k: k, alpha: alpha, a: a, lda: lda,
+                    b: transB ? b + r.lowerBound * ldb : b + r.lowerBound, ldb: ldb, beta: beta,
+                    c: c + r.lowerBound, ldc: ldc)
             }
         } else {
             product(
@@ -47,9 +48,7 @@ public enum BLAS {
     /// is 5-15 % above OpenBLAS's own two-thread split.
     static func rowBlocks(m: Int, n: Int, k: Int) -> [Range<Int>] {
         let parts = sharers(m: m, n: n, k: k)
-        guard parts > 1 && m >= splitGranule * parts else { return [0..<m] }
-        let bounds = splitPoints(m, parts: parts)
-        return (0..<parts).map { bounds[$0]..<bounds[$0 + 1] }
+        return parts > 1 && m >= splitGranule * parts ? split(m, parts: parts) : [0..<m]
     }
 
     /// Threads a product of this size is worth sharing among.
@@ -81,12 +80,13 @@ public enum BLAS {
             Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
-    /// `count` split into `parts` near-equal ranges whose inner bounds are multiples of the
+    /// `0..<count` cut into `parts` near-equal ranges whose inner bounds are multiples of the
     /// granule (OpenBLAS's kernels work in blocks of 16 rows for float).
-    private static func splitPoints(_ count: Int, parts: Int) -> [Int] {
-        (0...parts).map { p in
+    private static func split(_ count: Int, parts: Int) -> [Range<Int>] {
+        let bounds = (0...parts).map { p in
             p == parts ? count : (count * p / parts + splitGranule / 2) / splitGranule * splitGranule
         }
+        return (0..<parts).map { bounds[$0]..<bounds[$0 + 1] }
     }
 
     private static let splitGranule = 16
