@@ -121,17 +121,9 @@ extension Conv2D {
                                         let image = conv + s * positions * f
                                         if !poolsFirst { self.addBiasAndActivate(image, rows: positions, bias: bias) }
                                         let o0 = op.baseAddress! + (start + s) * perSample
-                                        var o = o0
-                                        var a = argmax + (start + s) * perSample
-                                        for r in 0..<ph {
-                                            for q in 0..<pw {
-                                                MaxPool2D.maxOfWindow(
-                                                    image + (r * p * ow + q * p) * f, rowStride: ow * f, pool: p, channels: f,
-                                                    into: o, argmax: a)
-                                                o += f
-                                                a += f
-                                            }
-                                        }
+                                        MaxPool2D.poolImage(
+                                            image, width: ow, outHeight: ph, outWidth: pw, pool: p, stride: p, channels: f,
+                                            into: o0, argmax: argmax + (start + s) * perSample)
                                         if activation == .relu {
                                             for i in 0..<perSample { o0[i] = o0[i] > 0 ? o0[i] : 0 }
                                         }
@@ -201,22 +193,9 @@ extension Conv2D {
                                             dyp.baseAddress! + at, output: yp.baseAddress! + at, rows: ph * pw, into: d0)
                                         let image = masked + s * positions * f
                                         if !tiles { image.update(repeating: 0, count: positions * f) }
-                                        var d = UnsafePointer(d0)
-                                        var a = argmax + at
-                                        for r in 0..<ph {
-                                            for q in 0..<pw {
-                                                let corner = image + (r * p * ow + q * p) * f
-                                                for i in 0..<p {
-                                                    for j in 0..<p {
-                                                        MaxPool2D.route(
-                                                            d, argmax: a, position: Int32(i * p + j), channels: f,
-                                                            into: corner + (i * ow + j) * f, accumulate: false)
-                                                    }
-                                                }
-                                                d += f
-                                                a += f
-                                            }
-                                        }
+                                        MaxPool2D.routeImage(
+                                            d0, argmax: argmax + at, width: ow, outHeight: ph, outWidth: pw, pool: p, stride: p,
+                                            channels: f, into: image)
                                     }
                                     if self.useBias {
                                         // The pooled gradients are the only non-zeros.

@@ -77,15 +77,11 @@ public final class MaxPool2D: Layer {
                     var o = outBase + samples.lowerBound * oh * ow * c
                     var a = best + samples.lowerBound * oh * ow * c
                     for sample in samples {
-                        let image = xp.baseAddress! + sample * h * w * c
-                        for r in 0..<oh {
-                            for q in 0..<ow {
-                                Self.maxOfWindow(
-                                    image + (r * s * w + q * s) * c, rowStride: w * c, pool: p, channels: c, into: o, argmax: a)
-                                o += c
-                                a += c
-                            }
-                        }
+                        Self.poolImage(
+                            xp.baseAddress! + sample * h * w * c, width: w, outHeight: oh, outWidth: ow, pool: p, stride: s,
+                            channels: c, into: o, argmax: a)
+                        o += oh * ow * c
+                        a += oh * ow * c
                     }
                 }
             }
@@ -114,21 +110,11 @@ public final class MaxPool2D: Layer {
                     var g = dyp.baseAddress! + samples.lowerBound * oh * ow * c
                     var a = best + samples.lowerBound * oh * ow * c
                     for sample in samples {
-                        let image = base + sample * h * w * c
-                        for r in 0..<oh {
-                            for q in 0..<ow {
-                                let corner = image + (r * s * w + q * s) * c
-                                for i in 0..<p {
-                                    for j in 0..<p {
-                                        Self.route(
-                                            g, argmax: a, position: Int32(i * p + j), channels: c, into: corner + (i * w + j) * c,
-                                            accumulate: s < p)
-                                    }
-                                }
-                                g += c
-                                a += c
-                            }
-                        }
+                        Self.routeImage(
+                            g, argmax: a, width: w, outHeight: oh, outWidth: ow, pool: p, stride: s, channels: c,
+                            into: base + sample * h * w * c)
+                        g += oh * ow * c
+                        a += oh * ow * c
                     }
                 }
             }
@@ -142,6 +128,45 @@ public final class MaxPool2D: Layer {
     /// The selects are written as bit masks: written as `better ? x : best`, LLVM turns the
     /// stores into per-lane branches instead of vector blends.
     @inline(__always)
+    /// Max-pools one (height, width, channels) image, `width` values wide, with p x p windows
+    /// `stride` apart into the (outHeight, outWidth, channels) maxima `out` and their window
+    /// positions `argmax` (i * p + j).
+    static func poolImage(
+        _ image: UnsafePointer<Float>, width: Int, outHeight: Int, outWidth: Int, pool p: Int, stride s: Int,
+        channels c: Int, into out: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>
+    ) {
+        var o = out, a = argmax
+        for r in 0..<outHeight {
+            for q in 0..<outWidth {
+                maxOfWindow(image + (r * s * width + q * s) * c, rowStride: width * c, pool: p, channels: c, into: o, argmax: a)
+                o += c
+                a += c
+            }
+        }
+    }
+
+    /// Routes one image's pooled gradient `g` (outHeight, outWidth, channels) back into `image`
+    /// (`width` values wide): each value to the window position its argmax names. Disjoint windows
+    /// write every position they cover; overlapping ones (stride < pool) add into `image`.
+    static func routeImage(
+        _ g: UnsafePointer<Float>, argmax: UnsafePointer<Int32>, width: Int, outHeight: Int, outWidth: Int,
+        pool p: Int, stride s: Int, channels c: Int, into image: UnsafeMutablePointer<Float>
+    ) {
+        var g = g, a = argmax
+        for r in 0..<outHeight {
+            for q in 0..<outWidth {
+                let corner = image + (r * s * width + q * s) * c
+                for i in 0..<p {
+                    for j in 0..<p {
+                        route(g, argmax: a, position: Int32(i * p + j), channels: c, into: corner + (i * width + j) * c, accumulate: s < p)
+                    }
+                }
+                g += c
+                a += c
+            }
+        }
+    }
+
     static func maxOfWindow(
         _ corner: UnsafePointer<Float>, rowStride: Int, pool: Int, channels: Int,
         into out: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>
