@@ -42,12 +42,7 @@ enum ThreadPool {
 /// Runs `body` over `0..<count` split into contiguous ranges of at least `minimumPerPart`, one
 /// per thread. Callers' closures capture raw buffers; each range touches only its own values.
 func parallelFor(_ count: Int, minimumPerPart: Int = 1, _ body: (Range<Int>) -> Void) {
-    let parts = min(ThreadPool.available, count / max(1, minimumPerPart))
-    guard parts > 1 else {
-        body(0..<count)
-        return
-    }
-    ThreadPool.run(parts: parts) { part in body(count * part / parts..<count * (part + 1) / parts) }
+    runParts(max(1, min(ThreadPool.available, count / max(1, minimumPerPart))), count: count) { _, range in body(range) }
 }
 
 /// Runs `body(part, range)` over `0..<count` split into `parts` contiguous ranges in parallel.
