@@ -49,7 +49,7 @@ let package = Package(
         .testTarget(name: "MNISTDataTests", dependencies: ["MNISTData", "CZlib", "CPNG"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "TextGraphicsTests", dependencies: ["TextGraphics"]),
-        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "CZlib", "CThreadPool"]),
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "CZlib", "CThreadPool", "CKernels"]),
         .testTarget(name: "SessionStoreTests", dependencies: ["SessionStore", "session-save-stress"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "ShellTests", dependencies: ["ShellCore", "mnist-shell"]),

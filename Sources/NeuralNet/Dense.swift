@@ -1,8 +1,9 @@
 /// A fully connected layer, `y = f(x · W + b)`, with the kernel stored (in, out) like Keras.
 ///
 /// Forward is one GEMM followed by a single fused bias + activation pass (relu, sigmoid); backward is two GEMMs
-/// (dW = xᵀ·dz, dx = dz·Wᵀ, transposes done by BLAS) plus a column sum for db. Buffers are kept
-/// between batches and only reallocated when the batch size changes.
+/// (dW = xᵀ·dz, dx = dz·Wᵀ, transposes done by BLAS) plus a column sum for db. A product whose
+/// sparse operand (x, or dz for dx) is mostly zeros skips them instead (SparseProduct.swift).
+/// Buffers are kept between batches and only reallocated when the batch size changes.
 ///
 ///     let d = Dense(512, activation: .relu)      // Keras: Dense(512, activation="relu")
 public final class Dense: OutputActivationLayer, InputGradientOptional {
@@ -26,6 +27,13 @@ public final class Dense: OutputActivationLayer, InputGradientOptional {
     private var output = Tensor(shape: [0])
     private var dz: [Float] = []
     private var dx = Tensor(shape: [0])
+    /// The input's nonzeros by rows (forward) and by columns (dW), and dz's by rows (dx), when
+    /// sparse enough to skip the zeros (SparseProduct.swift). Break-even densities measured in
+    /// training: the products with the weights (forward, dx) copy a large panel of them per call
+    /// and win below ~40 % nonzero; dW, whose inner size is the batch, below ~60 %.
+    private let inputRows = CompressedLines(maxDensity: 0.4)
+    private let inputColumns = CompressedLines(maxDensity: 0.6)
+    private let gradientRows = CompressedLines(maxDensity: 0.4)
 
     public init(
         _ units: Int, activation: Activation? = nil, useBias: Bool = true,
@@ -79,6 +87,34 @@ public final class Dense: OutputActivationLayer, InputGradientOptional {
             kernel.value.data.withUnsafeBufferPointer { wp in
                 output.data.withUnsafeMutableBufferPointer { yp in
                     withBias { b in
+                        if CompressedLines.suits(lines: n, length: k, outputs: u),
+                            inputRows.compressRows(of: xp.baseAddress!, rows: n, length: k)
+                        {
+                            // Mostly zeros (relu and dropout upstream): skip them, each thread
+                            // taking a share of the columns and, for an element-wise activation,
+                            // finishing those columns; softmax needs whole rows, so a run by rows.
+                            let columns = CompressedLines.columnParts(u)
+                            let elementWise = self.activation != .softmax
+                            ThreadPool.run(parts: columns.count) { p in
+                                let c = columns[p]
+                                let y = yp.baseAddress! + c.lowerBound
+                                self.inputRows.multiply(
+                                    lines: 0..<n, by: wp.baseAddress! + c.lowerBound, ldb: u, transposed: false,
+                                    n: c.count, into: y, ldc: u)
+                                guard elementWise else { return }
+                                for i in 0..<n {
+                                    self.addBiasAndActivate(y + i * u, rows: 1, cols: c.count, bias: b.map { $0 + c.lowerBound })
+                                }
+                            }
+                            if !elementWise {
+                                let blocks = BLAS.rowBlocks(m: n, n: u, k: k)
+                                ThreadPool.run(parts: blocks.count) { p in
+                                    let r = blocks[p]
+                                    self.addBiasAndActivate(yp.baseAddress! + r.lowerBound * u, rows: r.count, cols: u, bias: b)
+                                }
+                            }
+                            return
+                        }
                         // Each thread multiplies its rows and applies bias and activation to them
                         // while they are still in its cache.
                         let blocks = BLAS.rowBlocks(m: n, n: u, k: k)
@@ -88,7 +124,7 @@ public final class Dense: OutputActivationLayer, InputGradientOptional {
                             BLAS.gemm(
                                 m: r.count, n: u, k: k, a: xp.baseAddress! + r.lowerBound * k, lda: k,
                                 b: wp.baseAddress!, ldb: u, c: y, ldc: u)
-                            self.addBiasAndActivate(y, rows: r.count, bias: b)
+                            self.addBiasAndActivate(y, rows: r.count, cols: u, bias: b)
                         }
                     }
                 }
@@ -104,9 +140,9 @@ public final class Dense: OutputActivationLayer, InputGradientOptional {
         return bias.value.data.withUnsafeBufferPointer { body($0.baseAddress!) }
     }
 
-    /// y = f(y + b) on `rows` rows, in one pass where a fused kernel exists.
-    private func addBiasAndActivate(_ y: UnsafeMutablePointer<Float>, rows: Int, bias b: UnsafePointer<Float>?) {
-        let u = units
+    /// y = f(y + b) on `rows` rows of `cols` values (all the units, or a share of them for an
+    /// element-wise activation), in one pass where a fused kernel exists.
+    private func addBiasAndActivate(_ y: UnsafeMutablePointer<Float>, rows: Int, cols u: Int, bias b: UnsafePointer<Float>?) {
         if let b {
             switch activation {
             case .relu?: return Kernels.addBiasRelu(rows: rows, cols: u, y: y, bias: b)
@@ -117,9 +153,10 @@ public final class Dense: OutputActivationLayer, InputGradientOptional {
         activation?.apply(UnsafeMutableBufferPointer(start: y, count: rows * u), rows: rows, cols: u)
     }
 
-    /// Two parallel runs: by rows of the batch, the activation's gradient dz and the input
-    /// gradient dx = dz·Wᵀ for those rows; then by rows of the kernel, dW = xᵀ·dz, each part also
-    /// summing its share of db's columns (whole columns, so the sums do not depend on the split).
+    /// Two parallel runs: by rows of the batch, the activation's gradient dz (and, when dz is
+    /// dense, the input gradient dx = dz·Wᵀ for those rows); then by input features, dW = xᵀ·dz
+    /// for those rows of the kernel, dx for those columns when dz is sparse, and a share of db's
+    /// columns (whole columns, so the sums do not depend on the split).
     public func backward(_ dy: Tensor) -> Tensor {
         guard let kernel else { preconditionFailure("\(name): backward before build") }
         let n = input.rows, u = units, k = inputFeatures
@@ -131,41 +168,69 @@ public final class Dense: OutputActivationLayer, InputGradientOptional {
             dx.shape = [n, k]
             dx.data.resize(n * k)
         }
+        // dx skips dz's zeros when every part finds it sparse enough.
+        let trySparseInputGradient = inputGradient && CompressedLines.suits(lines: n, length: u, outputs: k)
+        if trySparseInputGradient { gradientRows.reserve(lines: n, length: u) }
+        let sparseWeightGradient = CompressedLines.suits(lines: k, length: n, outputs: u)
+        if sparseWeightGradient { inputColumns.reserve(lines: k, length: n) }
         dy.data.withUnsafeBufferPointer { dyp in
             dz.withUnsafeMutableBufferPointer { dzp in
                 // The gradient at the pre-activation: dz when there is an activation, else dy.
                 let g = activation == nil ? dyp.baseAddress! : UnsafePointer(dzp.baseAddress!)
-                output.data.withUnsafeBufferPointer { yp in
-                    kernel.value.data.withUnsafeBufferPointer { wp in
-                        dx.data.withUnsafeMutableBufferPointer { dxp in
-                            let blocks = BLAS.rowBlocks(m: n, n: k, k: u)
-                            ThreadPool.run(parts: blocks.count) { p in
-                                let r = blocks[p], at = r.lowerBound * u
-                                if let activation {
-                                    activation.gradient(
-                                        y: UnsafeBufferPointer(rebasing: yp[at..<at + r.count * u]), dy: dyp.baseAddress! + at,
-                                        dz: dzp.baseAddress! + at, rows: r.count, cols: u)
+                kernel.value.data.withUnsafeBufferPointer { wp in
+                    dx.data.withUnsafeMutableBufferPointer { dxp in
+                        let blocks = BLAS.rowBlocks(m: n, n: k, k: u)
+                        var sparse = [Bool](repeating: trySparseInputGradient, count: blocks.count)
+                        output.data.withUnsafeBufferPointer { yp in
+                            sparse.withUnsafeMutableBufferPointer { sparse in
+                                ThreadPool.run(parts: blocks.count) { p in
+                                    let r = blocks[p], at = r.lowerBound * u
+                                    if let activation {
+                                        activation.gradient(
+                                            y: UnsafeBufferPointer(rebasing: yp[at..<at + r.count * u]), dy: dyp.baseAddress! + at,
+                                            dz: dzp.baseAddress! + at, rows: r.count, cols: u)
+                                    }
+                                    if sparse[p] { sparse[p] = self.gradientRows.compress(r, of: g, lineStride: u, step: 1) }
                                 }
-                                guard inputGradient else { return }
-                                BLAS.gemm(
-                                    transB: true, m: r.count, n: k, k: u, a: g + at, lda: u,
-                                    b: wp.baseAddress!, ldb: u, c: dxp.baseAddress! + r.lowerBound * k, ldc: k)
                             }
                         }
-                    }
-                }
-                input.data.withUnsafeBufferPointer { xp in
-                    kernel.grad.data.withUnsafeMutableBufferPointer { gw in
-                        withBiasGradient { gb in
-                            let blocks = BLAS.rowBlocks(m: k, n: u, k: n)
+                        let sparseInputGradient = trySparseInputGradient && !sparse.contains(false)
+                        if inputGradient && !sparseInputGradient {
                             ThreadPool.run(parts: blocks.count) { p in
                                 let r = blocks[p]
                                 BLAS.gemm(
-                                    transA: true, m: r.count, n: u, k: n, a: xp.baseAddress! + r.lowerBound, lda: k,
-                                    b: g, ldb: u, c: gw.baseAddress! + r.lowerBound * u, ldc: u)
-                                if let gb {
-                                    let c0 = u * p / blocks.count, c1 = u * (p + 1) / blocks.count
-                                    Kernels.columnSums(rows: n, cols: c1 - c0, stride: u, d: g + c0, into: gb + c0)
+                                    transB: true, m: r.count, n: k, k: u, a: g + r.lowerBound * u, lda: u,
+                                    b: wp.baseAddress!, ldb: u, c: dxp.baseAddress! + r.lowerBound * k, ldc: k)
+                            }
+                        }
+                        input.data.withUnsafeBufferPointer { xp in
+                            kernel.grad.data.withUnsafeMutableBufferPointer { gw in
+                                withBiasGradient { gb in
+                                    let features =
+                                        sparseInputGradient ? CompressedLines.columnParts(k) : BLAS.rowBlocks(m: k, n: u, k: n)
+                                    ThreadPool.run(parts: features.count) { p in
+                                        let r = features[p]
+                                        if sparseWeightGradient,
+                                            self.inputColumns.compress(r, of: xp.baseAddress!, lineStride: 1, step: k)
+                                        {
+                                            self.inputColumns.multiply(
+                                                lines: r, by: g, ldb: u, transposed: false, n: u,
+                                                into: gw.baseAddress! + r.lowerBound * u, ldc: u)
+                                        } else {
+                                            BLAS.gemm(
+                                                transA: true, m: r.count, n: u, k: n, a: xp.baseAddress! + r.lowerBound, lda: k,
+                                                b: g, ldb: u, c: gw.baseAddress! + r.lowerBound * u, ldc: u)
+                                        }
+                                        if sparseInputGradient {
+                                            self.gradientRows.multiply(
+                                                lines: 0..<n, by: wp.baseAddress! + r.lowerBound * u, ldb: u, transposed: true,
+                                                n: r.count, into: dxp.baseAddress! + r.lowerBound, ldc: k)
+                                        }
+                                        if let gb {
+                                            let c0 = u * p / features.count, c1 = u * (p + 1) / features.count
+                                            Kernels.columnSums(rows: n, cols: c1 - c0, stride: u, d: g + c0, into: gb + c0)
+                                        }
+                                    }
                                 }
                             }
                         }

@@ -1,15 +1,43 @@
 #ifndef CKERNELS_H
 #define CKERNELS_H
 
-/// Element-wise loops that need wider vectors than Swift can emit for a baseline x86-64 build:
-/// each has a 256-bit AVX version picked at run time and a portable one. The versions do the same
-/// operations in the same order (no fused multiply-add), so results are bit-identical on every
-/// machine.
+#include <stdint.h>
+
+/// Loops that need wider vectors than Swift can emit for a baseline x86-64 build: each has a
+/// 256-bit version picked at run time and a portable one.
 
 /// Keras Adam on n values: m' = b1·m + (1-b1)·g; v' = b2·v + (1-b2)·g·g; w' = w - alpha·m'/(√v' + eps).
-/// Outputs may alias their inputs.
+/// Outputs may alias their inputs. The AVX and portable versions do the same operations in the same
+/// order (no fused multiply-add), so results are bit-identical on every machine.
 void kernels_adam(long n, const float *w, const float *g, const float *m, const float *v,
                   float *w_out, float *m_out, float *v_out,
                   float alpha, float beta1, float beta2, float epsilon);
+
+/// Products with one sparse operand, for activations that are mostly zeros (relu outputs after
+/// dropout: ~20-40 % nonzero once a network has trained a little). Skipping the zeros beats a dense
+/// sgemm below roughly half density; the caller decides (see SparseProduct.swift).
+///
+/// A sparse matrix is given by its lines (rows, or columns for a transpose): line o's nonzeros are
+/// index[begin[o] ..< end[o]] (their positions along the line, increasing) and the same range of value.
+
+/// Compresses `outer` lines of `inner` values each; value q of line o is a[o·outer_stride + q·inner_stride]
+/// (rows: strides (lda, 1); columns: (1, lda)). Writes from offset `at` of index/value, which must
+/// have room for outer·inner values past `at`. Returns the nonzeros written, or -1 as soon as more
+/// than `limit` are found (the caller then uses a dense product).
+long kernels_compress(long outer, long inner, const float *a, long outer_stride, long inner_stride,
+                      long at, long limit, int32_t *begin, int32_t *end, int32_t *index, float *value);
+
+/// C = S·B (C is m x n, row stride ldc, overwritten), S sparse m x k by rows; B is k x n (row
+/// stride ldb) or, with trans_b, given as its transpose (n x k, row stride ldb). Each output is
+/// summed over the row's nonzeros in index order, so the result does not depend on how callers
+/// split the columns. Uses fused multiply-adds (AVX2 + FMA) where the CPU has them.
+void kernels_sparse_gemm(long m, long n, long k, const int32_t *begin, const int32_t *end,
+                         const int32_t *index, const float *value, const float *b, long ldb,
+                         int trans_b, float *c, long ldc);
+
+/// The portable loop behind `kernels_sparse_gemm`, callable directly so tests cover it on any CPU.
+void kernels_sparse_gemm_portable(long m, long n, long k, const int32_t *begin, const int32_t *end,
+                                  const int32_t *index, const float *value, const float *b, long ldb,
+                                  int trans_b, float *c, long ldc);
 
 #endif

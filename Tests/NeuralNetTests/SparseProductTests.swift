@@ -1,0 +1,143 @@
+import CKernels
+import NeuralNet
+import XCTest
+
+/// The products that skip zeros (CKernels' sparse.c) and the dense layer's use of them: every
+/// result is checked against a Double reference computed here from the dense matrices.
+final class SparseProductTests: XCTestCase {
+    override func tearDown() {
+        BLAS.threads = 2
+    }
+
+    /// A rows x cols matrix with about `density` of its values nonzero.
+    private func sparseMatrix(_ rows: Int, _ cols: Int, density: Double, rng: inout RNG) -> [Float] {
+        (0..<rows * cols).map { _ in rng.uniform() < Float(density) ? rng.uniform(-1, 1) : 0 }
+    }
+
+    private struct Compressed {
+        var begin: [Int32], end: [Int32], index: [Int32], value: [Float], count: Int
+    }
+
+    /// kernels_compress over `outer` lines; line o is a[o * outerStride + q * innerStride].
+    private func compress(_ a: [Float], outer: Int, inner: Int, outerStride: Int, innerStride: Int, limit: Int) -> Compressed {
+        var c = Compressed(
+            begin: .init(repeating: 0, count: outer), end: .init(repeating: 0, count: outer),
+            index: .init(repeating: 0, count: outer * inner), value: .init(repeating: 0, count: outer * inner), count: 0)
+        c.count = kernels_compress(outer, inner, a, outerStride, innerStride, 0, limit, &c.begin, &c.end, &c.index, &c.value)
+        return c
+    }
+
+    func testCompressKeepsEveryNonzeroInOrderByRowsAndByColumns() {
+        var rng = RNG(seed: 1)
+        let rows = 37, cols = 53
+        let a = sparseMatrix(rows, cols, density: 0.3, rng: &rng)
+        let nonzeros = a.filter { $0 != 0 }.count
+        for byColumns in [false, true] {
+            let (outer, inner) = byColumns ? (cols, rows) : (rows, cols)
+            let c = compress(
+                a, outer: outer, inner: inner, outerStride: byColumns ? 1 : cols, innerStride: byColumns ? cols : 1,
+                limit: rows * cols)
+            XCTAssertEqual(c.count, nonzeros)
+            for o in 0..<outer {
+                let expected = (0..<inner).compactMap { q -> (Int32, Float)? in
+                    let v = byColumns ? a[q * cols + o] : a[o * cols + q]
+                    return v != 0 ? (Int32(q), v) : nil
+                }
+                let range = Int(c.begin[o])..<Int(c.end[o])
+                XCTAssertEqual(Array(c.index[range]), expected.map(\.0), "line \(o), by columns: \(byColumns)")
+                XCTAssertEqual(Array(c.value[range]), expected.map(\.1), "line \(o), by columns: \(byColumns)")
+            }
+        }
+    }
+
+    func testCompressGivesUpAboveItsLimit() {
+        var rng = RNG(seed: 2)
+        let a = sparseMatrix(20, 30, density: 0.6, rng: &rng)
+        let nonzeros = a.filter { $0 != 0 }.count
+        XCTAssertEqual(compress(a, outer: 20, inner: 30, outerStride: 30, innerStride: 1, limit: nonzeros).count, nonzeros)
+        XCTAssertEqual(compress(a, outer: 20, inner: 30, outerStride: 30, innerStride: 1, limit: nonzeros - 1).count, -1)
+        XCTAssertEqual(compress(a, outer: 20, inner: 30, outerStride: 30, innerStride: 1, limit: 0).count, -1)
+    }
+
+    /// S·op(B) by the vector kernel and by the portable loop against a Double reference, for
+    /// widths that are and are not multiples of the 64-column panel, depths over one 128-row
+    /// block, and both layouts of B.
+    func testSparseProductMatchesDenseReference() {
+        var rng = RNG(seed: 3)
+        for (m, n, k, density) in [(5, 64, 10, 0.5), (33, 70, 300, 0.2), (128, 512, 784, 0.5), (17, 130, 129, 0.05), (9, 7, 200, 0.3)] {
+            let s = sparseMatrix(m, k, density: density, rng: &rng)
+            let c = compress(s, outer: m, inner: k, outerStride: k, innerStride: 1, limit: m * k)
+            for transposed in [false, true] {
+                let b = (0..<k * n).map { _ in rng.uniform(-1, 1) }
+                // B (k x n) or its transpose (n x k) stored.
+                func bValue(_ q: Int, _ j: Int) -> Double { Double(transposed ? b[j * k + q] : b[q * n + j]) }
+                let ldb = transposed ? k : n
+                for portable in [false, true] {
+                    let ldc = n + 3  // a stride wider than the row: nothing may be written past n
+                    var out = [Float](repeating: 99, count: m * ldc)
+                    let f = portable ? kernels_sparse_gemm_portable : kernels_sparse_gemm
+                    f(m, n, k, c.begin, c.end, c.index, c.value, b, ldb, transposed ? 1 : 0, &out, ldc)
+                    var worst = 0.0
+                    for i in 0..<m {
+                        for j in 0..<n {
+                            var ref = 0.0
+                            for q in 0..<k { ref += Double(s[i * k + q]) * bValue(q, j) }
+                            worst = max(worst, abs(Double(out[i * ldc + j]) - ref))
+                        }
+                        for j in n..<ldc { XCTAssertEqual(out[i * ldc + j], 99, "wrote past the row (m \(m), n \(n))") }
+                    }
+                    XCTAssertLessThan(worst, 1e-4, "m \(m) n \(n) k \(k) transposed \(transposed) portable \(portable)")
+                }
+            }
+        }
+    }
+
+    /// A dense layer on an input that is mostly zeros (which takes the sparse products) and on a
+    /// dense one (BLAS) must give the same y, dW, db and dx as a Double reference, for 1-3 threads.
+    func testDenseLayerSparseAndDensePathsMatchReference() throws {
+        let n = 128, k = 300, u = 200
+        for (density, threads) in [(0.25, 1), (0.25, 2), (0.25, 3), (0.9, 2)] {
+            BLAS.threads = threads
+            var rng = RNG(seed: 4)
+            let layer = Dense(u)
+            try layer.build(inputShape: [k], rng: &rng)
+            layer.needsInputGradient = true
+            let x = sparseMatrix(n, k, density: density, rng: &rng)
+            let dy = sparseMatrix(n, u, density: density, rng: &rng)  // mostly zero, like a gradient through relu
+            let y = layer.forward(Tensor(shape: [n, k], data: x), training: true, rng: &rng)
+            let dx = layer.backward(Tensor(shape: [n, u], data: dy))
+            let w = layer.parameters[0].value.data, dw = layer.parameters[0].grad.data, db = layer.parameters[1].grad.data
+            let tag = "density \(density), \(threads) threads"
+            var worst = (y: 0.0, dw: 0.0, db: 0.0, dx: 0.0)
+            for i in 0..<n {
+                for j in 0..<u {
+                    var ref = 0.0
+                    for q in 0..<k { ref += Double(x[i * k + q]) * Double(w[q * u + j]) }
+                    worst.y = max(worst.y, abs(Double(y.data[i * u + j]) - ref))
+                }
+                for q in 0..<k {
+                    var ref = 0.0
+                    for j in 0..<u { ref += Double(dy[i * u + j]) * Double(w[q * u + j]) }
+                    worst.dx = max(worst.dx, abs(Double(dx.data[i * k + q]) - ref))
+                }
+            }
+            for q in 0..<k {
+                for j in 0..<u {
+                    var ref = 0.0
+                    for i in 0..<n { ref += Double(x[i * k + q]) * Double(dy[i * u + j]) }
+                    worst.dw = max(worst.dw, abs(Double(dw[q * u + j]) - ref))
+                }
+            }
+            for j in 0..<u {
+                var ref = 0.0
+                for i in 0..<n { ref += Double(dy[i * u + j]) }
+                worst.db = max(worst.db, abs(Double(db[j]) - ref))
+            }
+            XCTAssertEqual(dx.shape, [n, k], tag)
+            XCTAssertLessThan(worst.y, 1e-4, "y, \(tag)")
+            XCTAssertLessThan(worst.dx, 1e-4, "dx, \(tag)")
+            XCTAssertLessThan(worst.dw, 1e-4, "dW, \(tag)")
+            XCTAssertLessThan(worst.db, 1e-4, "db, \(tag)")
+        }
+    }
+}
