@@ -80,11 +80,11 @@ public enum BLAS {
             Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
-    /// `0..<count` cut into `parts` near-equal ranges whose inner bounds are multiples of the
-    /// granule (OpenBLAS's kernels work in blocks of 16 rows for float).
-    private static func split(_ count: Int, parts: Int) -> [Range<Int>] {
+    /// `0..<count` cut into `parts` near-equal ranges whose inner bounds are multiples of
+    /// `granule` (OpenBLAS's kernels work in blocks of 16 rows for float).
+    static func split(_ count: Int, parts: Int, granule: Int = splitGranule) -> [Range<Int>] {
         let bounds = (0...parts).map { p in
-            p == parts ? count : (count * p / parts + splitGranule / 2) / splitGranule * splitGranule
+            p == parts ? count : (count * p / parts + granule / 2) / granule * granule
         }
         return (0..<parts).map { bounds[$0]..<bounds[$0 + 1] }
     }

@@ -87,8 +87,9 @@ public final class Dense: OutputActivationLayer, InputGradientOptional {
             kernel.value.data.withUnsafeBufferPointer { wp in
                 output.data.withUnsafeMutableBufferPointer { yp in
                     withBias { b in
+                        let blocks = BLAS.rowBlocks(m: n, n: u, k: k)
                         if CompressedLines.suits(lines: n, length: k, outputs: u),
-                            inputRows.compressRows(of: xp.baseAddress!, rows: n, length: k)
+                            inputRows.compressRows(of: xp.baseAddress!, blocks: blocks, length: k)
                         {
                             // Mostly zeros (relu and dropout upstream): skip them, each thread
                             // taking a share of the columns and, for an element-wise activation,
@@ -102,12 +103,10 @@ public final class Dense: OutputActivationLayer, InputGradientOptional {
                                     lines: 0..<n, by: wp.baseAddress! + c.lowerBound, ldb: u, transposed: false,
                                     n: c.count, into: y, ldc: u)
                                 guard elementWise else { return }
-                                for i in 0..<n {
-                                    self.addBiasAndActivate(y + i * u, rows: 1, cols: c.count, bias: b.map { $0 + c.lowerBound })
-                                }
+                                let bias = b.map { $0 + c.lowerBound }
+                                for i in 0..<n { self.addBiasAndActivate(y + i * u, rows: 1, cols: c.count, bias: bias) }
                             }
                             if !elementWise {
-                                let blocks = BLAS.rowBlocks(m: n, n: u, k: k)
                                 ThreadPool.run(parts: blocks.count) { p in
                                     let r = blocks[p]
                                     self.addBiasAndActivate(yp.baseAddress! + r.lowerBound * u, rows: r.count, cols: u, bias: b)
@@ -117,7 +116,6 @@ public final class Dense: OutputActivationLayer, InputGradientOptional {
                         }
                         // Each thread multiplies its rows and applies bias and activation to them
                         // while they are still in its cache.
-                        let blocks = BLAS.rowBlocks(m: n, n: u, k: k)
                         ThreadPool.run(parts: blocks.count) { p in
                             let r = blocks[p]
                             let y = yp.baseAddress! + r.lowerBound * u
@@ -179,29 +177,30 @@ public final class Dense: OutputActivationLayer, InputGradientOptional {
                 let g = activation == nil ? dyp.baseAddress! : UnsafePointer(dzp.baseAddress!)
                 kernel.value.data.withUnsafeBufferPointer { wp in
                     dx.data.withUnsafeMutableBufferPointer { dxp in
+                        // dx = dz·Wᵀ for the batch rows `r`, by sgemm.
+                        func denseInputGradient(_ r: Range<Int>) {
+                            BLAS.gemm(
+                                transB: true, m: r.count, n: k, k: u, a: g + r.lowerBound * u, lda: u,
+                                b: wp.baseAddress!, ldb: u, c: dxp.baseAddress! + r.lowerBound * k, ldc: k)
+                        }
                         let blocks = BLAS.rowBlocks(m: n, n: k, k: u)
-                        var sparse = [Bool](repeating: trySparseInputGradient, count: blocks.count)
-                        output.data.withUnsafeBufferPointer { yp in
-                            sparse.withUnsafeMutableBufferPointer { sparse in
-                                ThreadPool.run(parts: blocks.count) { p in
-                                    let r = blocks[p], at = r.lowerBound * u
-                                    if let activation {
-                                        activation.gradient(
-                                            y: UnsafeBufferPointer(rebasing: yp[at..<at + r.count * u]), dy: dyp.baseAddress! + at,
-                                            dz: dzp.baseAddress! + at, rows: r.count, cols: u)
-                                    }
-                                    if sparse[p] { sparse[p] = self.gradientRows.compress(r, of: g, lineStride: u, step: 1) }
+                        // dx by these rows right away unless dz is tried sparse; if that fails, by
+                        // these rows after the run.
+                        let sparseInputGradient = output.data.withUnsafeBufferPointer { yp in
+                            ThreadPool.all(parts: blocks.count) { p in
+                                let r = blocks[p], at = r.lowerBound * u
+                                if let activation {
+                                    activation.gradient(
+                                        y: UnsafeBufferPointer(rebasing: yp[at..<at + r.count * u]), dy: dyp.baseAddress! + at,
+                                        dz: dzp.baseAddress! + at, rows: r.count, cols: u)
                                 }
+                                if trySparseInputGradient { return self.gradientRows.compress(r, of: g, lineStride: u, step: 1) }
+                                if inputGradient { denseInputGradient(r) }
+                                return false
                             }
                         }
-                        let sparseInputGradient = trySparseInputGradient && !sparse.contains(false)
-                        if inputGradient && !sparseInputGradient {
-                            ThreadPool.run(parts: blocks.count) { p in
-                                let r = blocks[p]
-                                BLAS.gemm(
-                                    transB: true, m: r.count, n: k, k: u, a: g + r.lowerBound * u, lda: u,
-                                    b: wp.baseAddress!, ldb: u, c: dxp.baseAddress! + r.lowerBound * k, ldc: k)
-                            }
+                        if trySparseInputGradient && !sparseInputGradient {
+                            ThreadPool.run(parts: blocks.count) { p in denseInputGradient(blocks[p]) }
                         }
                         input.data.withUnsafeBufferPointer { xp in
                             kernel.grad.data.withUnsafeMutableBufferPointer { gw in

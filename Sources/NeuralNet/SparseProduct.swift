@@ -51,15 +51,11 @@ final class CompressedLines {
             begin.pointer + o, end.pointer + o, index.pointer, value.pointer) >= 0
     }
 
-    /// Compresses the rows of `a` (rows x length, row-major) in parallel; false when too dense.
-    func compressRows(of a: UnsafePointer<Float>, rows: Int, length: Int) -> Bool {
-        reserve(lines: rows, length: length)
-        let parts = max(1, min(ThreadPool.available, rows / 16))
-        var sparse = [Bool](repeating: false, count: parts)
-        sparse.withUnsafeMutableBufferPointer { ok in
-            runParts(parts, count: rows) { p, r in ok[p] = compress(r, of: a, lineStride: length, step: 1) }
-        }
-        return !sparse.contains(false)
+    /// Compresses the rows of `a` (row-major, `length` values per row), each range of `blocks` on
+    /// its own thread; false when any range is too dense.
+    func compressRows(of a: UnsafePointer<Float>, blocks: [Range<Int>], length: Int) -> Bool {
+        reserve(lines: blocks.last?.upperBound ?? 0, length: length)
+        return ThreadPool.all(parts: blocks.count) { p in compress(blocks[p], of: a, lineStride: length, step: 1) }
     }
 
     /// c = S·op(B) for the compressed lines `lines` (S's row i is line lines.lowerBound + i): op(B)
@@ -77,8 +73,6 @@ final class CompressedLines {
     /// `0..<count` cut into one range per thread, inner bounds on multiples of the kernel's
     /// 64-column panels so that only the last range has a narrow panel.
     static func columnParts(_ count: Int) -> [Range<Int>] {
-        let parts = max(1, min(ThreadPool.available, count / 64))
-        let bounds = (0...parts).map { p in p == parts ? count : count * p / parts / 64 * 64 }
-        return (0..<parts).map { bounds[$0]..<bounds[$0 + 1] }
+        BLAS.split(count, parts: max(1, min(ThreadPool.available, count / 64)), granule: 64)
     }
 }

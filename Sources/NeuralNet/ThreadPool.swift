@@ -37,6 +37,13 @@ enum ThreadPool {
             }
         }
     }
+
+    /// Runs `body(part)` for every part like `run`; true when it returned true for all of them.
+    static func all(parts: Int, _ body: (Int) -> Bool) -> Bool {
+        var results = [Bool](repeating: false, count: parts)
+        results.withUnsafeMutableBufferPointer { r in run(parts: parts) { p in r[p] = body(p) } }
+        return !results.contains(false)
+    }
 }
 
 /// Runs `body` over `0..<count` split into contiguous ranges of at least `minimumPerPart`, one
