@@ -3,17 +3,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <stdatomic.h>
+#include <pthread.h>
 
 #pragma STDC FP_CONTRACT OFF
 
-long kernels_compress(long outer, long inner, const float *a, long outer_stride, long inner_stride,
-                      long at, long limit, int32_t *begin, int32_t *end, int32_t *index, float *value) {
+// The portable compression: branch-free, every value is written at p and kept only when nonzero.
+// p never passes the number of values scanned, so the writes stay inside this call's region.
+static long compress_scalar(long outer, long inner, const float *a, long outer_stride, long inner_stride,
+                            long at, long limit, int32_t *begin, int32_t *end, int32_t *index, float *value) {
     long p = at;
     for (long o = 0; o < outer; o++) {
         const float *line = a + o * outer_stride;
         begin[o] = (int32_t)p;
-        // Branch-free: every value is written at p and kept only when nonzero. p never passes
-        // the number of values scanned, so the writes stay inside this call's region.
         for (long q = 0; q < inner; q++) {
             float v = line[q * inner_stride];
             index[p] = (int32_t)q;
@@ -26,21 +27,28 @@ long kernels_compress(long outer, long inner, const float *a, long outer_stride,
     return p - at;
 }
 
+long kernels_compress_portable(long outer, long inner, const float *a, long outer_stride, long inner_stride,
+                               long at, long limit, int32_t *begin, int32_t *end, int32_t *index, float *value) {
+    return compress_scalar(outer, inner, a, outer_stride, inner_stride, at, limit, begin, end, index, value);
+}
+
 // The portable product: each output is summed over the row's nonzeros in order.
 static void sparse_gemm_scalar(long m, long n, const int32_t *begin, const int32_t *end,
                                const int32_t *index, const float *value, const float *b, long ldb,
-                               int trans_b, float *c, long ldc) {
+                               int trans_b, float *c, long ldc, int trans_c) {
+    // Row i of C: out[j * step] for j < n.
+    long step = trans_c ? ldc : 1;
     for (long i = 0; i < m; i++) {
-        float *out = c + i * ldc;
-        memset(out, 0, sizeof(float) * (size_t)n);
+        float *out = trans_c ? c + i : c + i * ldc;
+        for (long j = 0; j < n; j++) out[j * step] = 0;
         for (long p = begin[i]; p < end[i]; p++) {
             float v = value[p];
             long k = index[p];
             if (trans_b) {
-                for (long j = 0; j < n; j++) out[j] += v * b[j * ldb + k];
+                for (long j = 0; j < n; j++) out[j * step] += v * b[j * ldb + k];
             } else {
                 const float *row = b + k * ldb;
-                for (long j = 0; j < n; j++) out[j] += v * row[j];
+                for (long j = 0; j < n; j++) out[j * step] += v * row[j];
             }
         }
     }
@@ -48,9 +56,9 @@ static void sparse_gemm_scalar(long m, long n, const int32_t *begin, const int32
 
 void kernels_sparse_gemm_portable(long m, long n, long k, const int32_t *begin, const int32_t *end,
                                   const int32_t *index, const float *value, const float *b, long ldb,
-                                  int trans_b, float *c, long ldc) {
+                                  int trans_b, float *c, long ldc, int trans_c) {
     (void)k;
-    sparse_gemm_scalar(m, n, begin, end, index, value, b, ldb, trans_b, c, ldc);
+    sparse_gemm_scalar(m, n, begin, end, index, value, b, ldb, trans_b, c, ldc, trans_c);
 }
 
 #if defined(__x86_64__)
@@ -61,53 +69,56 @@ void kernels_sparse_gemm_portable(long m, long n, long k, const int32_t *begin, 
 // sets and the product ran at 40 % of peak instead of 75 %.
 enum { PANEL = 64, DEPTH = 128 };
 
+// dst[j * ldd + q] = src[q * lds + j] for q, j < 8, in registers.
+__attribute__((target("avx2,fma")))
+static inline void transpose8x8(const float *src, long lds, float *dst, long ldd) {
+    __m256 r0 = _mm256_loadu_ps(src), r1 = _mm256_loadu_ps(src + lds);
+    __m256 r2 = _mm256_loadu_ps(src + 2 * lds), r3 = _mm256_loadu_ps(src + 3 * lds);
+    __m256 r4 = _mm256_loadu_ps(src + 4 * lds), r5 = _mm256_loadu_ps(src + 5 * lds);
+    __m256 r6 = _mm256_loadu_ps(src + 6 * lds), r7 = _mm256_loadu_ps(src + 7 * lds);
+    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+    __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+    __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+    __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+    __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+    __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+    __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+    __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    _mm256_storeu_ps(dst, _mm256_permute2f128_ps(u0, u4, 0x20));
+    _mm256_storeu_ps(dst + ldd, _mm256_permute2f128_ps(u1, u5, 0x20));
+    _mm256_storeu_ps(dst + 2 * ldd, _mm256_permute2f128_ps(u2, u6, 0x20));
+    _mm256_storeu_ps(dst + 3 * ldd, _mm256_permute2f128_ps(u3, u7, 0x20));
+    _mm256_storeu_ps(dst + 4 * ldd, _mm256_permute2f128_ps(u0, u4, 0x31));
+    _mm256_storeu_ps(dst + 5 * ldd, _mm256_permute2f128_ps(u1, u5, 0x31));
+    _mm256_storeu_ps(dst + 6 * ldd, _mm256_permute2f128_ps(u2, u6, 0x31));
+    _mm256_storeu_ps(dst + 7 * ldd, _mm256_permute2f128_ps(u3, u7, 0x31));
+}
+
+// dst[j * ldd + i] = src[i * lds + j] for i < rows, j < cols: 8 x 8 blocks in registers, edges one
+// by one.
+__attribute__((target("avx2,fma")))
+static void transpose(const float *src, long lds, long rows, long cols, float *dst, long ldd) {
+    long r8 = rows / 8 * 8, c8 = cols / 8 * 8;
+    for (long j = 0; j < c8; j += 8) {
+        for (long i = 0; i < r8; i += 8) transpose8x8(src + i * lds + j, lds, dst + j * ldd + i, ldd);
+        for (long i = r8; i < rows; i++) {
+            for (long jj = j; jj < j + 8; jj++) dst[jj * ldd + i] = src[i * lds + jj];
+        }
+    }
+    for (long j = c8; j < cols; j++) {
+        for (long i = 0; i < rows; i++) dst[j * ldd + i] = src[i * lds + j];
+    }
+}
+
 // Copies rows k0 ..< k0+depth, columns j0 ..< j0+width of B into pack (PANEL floats per row,
-// zeros past width). With trans_b, B is given as its transpose, so the copy is a transpose,
-// done 8 x 8 in registers.
+// zeros past width). With trans_b, B is given as its transpose, so the copy is a transpose.
 __attribute__((target("avx2,fma")))
 static void pack_panel(const float *b, long ldb, int trans_b, long k0, long depth, long j0, long width,
                        float *pack) {
-    if (!trans_b) {
-        for (long q = 0; q < depth; q++) {
-            memcpy(pack + q * PANEL, b + (k0 + q) * ldb + j0, sizeof(float) * (size_t)width);
-            memset(pack + q * PANEL + width, 0, sizeof(float) * (size_t)(PANEL - width));
-        }
-        return;
-    }
-    long j = 0, q8 = depth / 8 * 8;
-    for (; j + 8 <= width; j += 8) {
-        const float *src = b + (j0 + j) * ldb + k0;
-        long q = 0;
-        for (; q < q8; q += 8) {
-            __m256 r0 = _mm256_loadu_ps(src + q), r1 = _mm256_loadu_ps(src + ldb + q);
-            __m256 r2 = _mm256_loadu_ps(src + 2 * ldb + q), r3 = _mm256_loadu_ps(src + 3 * ldb + q);
-            __m256 r4 = _mm256_loadu_ps(src + 4 * ldb + q), r5 = _mm256_loadu_ps(src + 5 * ldb + q);
-            __m256 r6 = _mm256_loadu_ps(src + 6 * ldb + q), r7 = _mm256_loadu_ps(src + 7 * ldb + q);
-            __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
-            __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
-            __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
-            __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
-            __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
-            __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
-            __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
-            __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-            float *dst = pack + q * PANEL + j;
-            _mm256_store_ps(dst, _mm256_permute2f128_ps(u0, u4, 0x20));
-            _mm256_store_ps(dst + PANEL, _mm256_permute2f128_ps(u1, u5, 0x20));
-            _mm256_store_ps(dst + 2 * PANEL, _mm256_permute2f128_ps(u2, u6, 0x20));
-            _mm256_store_ps(dst + 3 * PANEL, _mm256_permute2f128_ps(u3, u7, 0x20));
-            _mm256_store_ps(dst + 4 * PANEL, _mm256_permute2f128_ps(u0, u4, 0x31));
-            _mm256_store_ps(dst + 5 * PANEL, _mm256_permute2f128_ps(u1, u5, 0x31));
-            _mm256_store_ps(dst + 6 * PANEL, _mm256_permute2f128_ps(u2, u6, 0x31));
-            _mm256_store_ps(dst + 7 * PANEL, _mm256_permute2f128_ps(u3, u7, 0x31));
-        }
-        for (; q < depth; q++) {
-            for (long jj = 0; jj < 8; jj++) pack[q * PANEL + j + jj] = src[jj * ldb + q];
-        }
-    }
-    for (; j < width; j++) {
-        const float *src = b + (j0 + j) * ldb + k0;
-        for (long q = 0; q < depth; q++) pack[q * PANEL + j] = src[q];
+    if (trans_b) {
+        transpose(b + j0 * ldb + k0, ldb, width, depth, pack, PANEL);
+    } else {
+        for (long q = 0; q < depth; q++) memcpy(pack + q * PANEL, b + (k0 + q) * ldb + j0, sizeof(float) * (size_t)width);
     }
     for (long q = 0; q < depth; q++) memset(pack + q * PANEL + width, 0, sizeof(float) * (size_t)(PANEL - width));
 }
@@ -115,14 +126,15 @@ static void pack_panel(const float *b, long ldb, int trans_b, long k0, long dept
 __attribute__((target("avx2,fma")))
 static void sparse_gemm_avx2(long m, long n, long k, const int32_t *begin, const int32_t *end,
                              const int32_t *index, const float *value, const float *b, long ldb,
-                             int trans_b, float *c, long ldc, int32_t *cursor, float *narrow) {
+                             int trans_b, float *c, long ldc, int trans_c, int32_t *cursor, float *narrow) {
     float pack[DEPTH * PANEL] __attribute__((aligned(32)));
     for (long j0 = 0; j0 < n; j0 += PANEL) {
         long width = n - j0 < PANEL ? n - j0 : PANEL;
-        // A last panel narrower than PANEL is computed full width into `narrow` (its packed
-        // columns past `width` are zero) and copied out.
-        float *out = width == PANEL ? c + j0 : narrow;
-        long ldo = width == PANEL ? ldc : PANEL;
+        // A last panel narrower than PANEL, or any panel of a transposed C, is computed full
+        // width into `narrow` (its packed columns past `width` are zero) and copied out.
+        int direct = width == PANEL && !trans_c;
+        float *out = direct ? c + j0 : narrow;
+        long ldo = direct ? ldc : PANEL;
         for (long i = 0; i < m; i++) cursor[i] = begin[i];
         for (long k0 = 0; k0 < k; k0 += DEPTH) {
             long depth = k - k0 < DEPTH ? k - k0 : DEPTH;
@@ -159,10 +171,80 @@ static void sparse_gemm_avx2(long m, long n, long k, const int32_t *begin, const
                 _mm256_storeu_ps(o + 48, a6); _mm256_storeu_ps(o + 56, a7);
             }
         }
-        if (width < PANEL) {
+        if (trans_c) {
+            transpose(narrow, PANEL, m, width, c + j0 * ldc, ldc);
+        } else if (!direct) {
             for (long i = 0; i < m; i++) memcpy(c + i * ldc + j0, narrow + i * PANEL, sizeof(float) * (size_t)width);
         }
     }
+}
+
+// For each 8-bit mask of nonzero lanes, the lanes to keep, first to last (then zeros).
+static int32_t keep_lanes[256][8] __attribute__((aligned(32)));
+static pthread_once_t keep_lanes_once = PTHREAD_ONCE_INIT;
+
+static void fill_keep_lanes(void) {
+    for (int mask = 0; mask < 256; mask++) {
+        int n = 0;
+        for (int lane = 0; lane < 8; lane++) {
+            if (mask & (1 << lane)) keep_lanes[mask][n++] = lane;
+        }
+        while (n < 8) keep_lanes[mask][n++] = 0;
+    }
+}
+
+// Appends a contiguous line's nonzeros at p, 8 values at a time (a left-pack: the kept lanes
+// permuted to the front, all 8 stored, p advanced by the count; the stores stay inside the region
+// for the same reason as in compress_scalar). Returns the new p.
+__attribute__((target("avx2,fma")))
+static long compress_line_avx2(const float *line, long inner, int32_t *index, float *value, long p) {
+    long q = 0;
+    for (; q + 8 <= inner; q += 8) {
+        __m256 v = _mm256_loadu_ps(line + q);
+        // Unordered-or-unequal keeps NaN, like `v != 0` in C.
+        int mask = _mm256_movemask_ps(_mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_NEQ_UQ));
+        __m256i lanes = _mm256_load_si256((const __m256i *)keep_lanes[mask]);
+        _mm256_storeu_ps(value + p, _mm256_permutevar8x32_ps(v, lanes));
+        _mm256_storeu_si256((__m256i *)(index + p), _mm256_add_epi32(lanes, _mm256_set1_epi32((int)q)));
+        p += __builtin_popcount((unsigned)mask);
+    }
+    for (; q < inner; q++) {
+        index[p] = (int32_t)q;
+        value[p] = line[q];
+        p += line[q] != 0;
+    }
+    return p;
+}
+
+// Rows (inner_stride 1) directly; columns (outer_stride 1) 8 at a time, transposed into `lines`
+// (8 x inner) first. Other layouts, and the last columns, by compress_scalar.
+__attribute__((target("avx2,fma")))
+static long compress_avx2(long outer, long inner, const float *a, long outer_stride, long inner_stride,
+                          long at, long limit, int32_t *begin, int32_t *end, int32_t *index, float *value,
+                          float *lines) {
+    long p = at, o = 0;
+    if (inner_stride == 1) {
+        for (; o < outer; o++) {
+            begin[o] = (int32_t)p;
+            p = compress_line_avx2(a + o * outer_stride, inner, index, value, p);
+            end[o] = (int32_t)p;
+            if (p - at > limit) return -1;
+        }
+    } else if (outer_stride == 1) {
+        for (; o + 8 <= outer; o += 8) {
+            transpose(a + o, inner_stride, inner, 8, lines, inner);
+            for (long l = 0; l < 8; l++) {
+                begin[o + l] = (int32_t)p;
+                p = compress_line_avx2(lines + l * inner, inner, index, value, p);
+                end[o + l] = (int32_t)p;
+            }
+            if (p - at > limit) return -1;
+        }
+    }
+    if (o == outer) return p - at;
+    long rest = compress_scalar(outer - o, inner, a + o * outer_stride, outer_stride, inner_stride, p,
+                                limit - (p - at), begin + o, end + o, index, value);
+    return rest < 0 ? -1 : p - at + rest;
 }
 
 static int has_avx2_fma(void) {
@@ -179,13 +261,14 @@ static int has_avx2_fma(void) {
 
 void kernels_sparse_gemm(long m, long n, long k, const int32_t *begin, const int32_t *end,
                          const int32_t *index, const float *value, const float *b, long ldb,
-                         int trans_b, float *c, long ldc) {
+                         int trans_b, float *c, long ldc, int trans_c) {
 #if defined(__x86_64__)
     if (has_avx2_fma()) {
         int32_t *cursor = malloc(sizeof(int32_t) * (size_t)m);
-        float *narrow = n % PANEL ? aligned_alloc(32, sizeof(float) * (size_t)(m * PANEL)) : NULL;
-        if (cursor && (narrow || n % PANEL == 0)) {
-            sparse_gemm_avx2(m, n, k, begin, end, index, value, b, ldb, trans_b, c, ldc, cursor, narrow);
+        int needs_narrow = n % PANEL || trans_c;
+        float *narrow = needs_narrow ? aligned_alloc(32, sizeof(float) * (size_t)(m * PANEL)) : NULL;
+        if (cursor && (narrow || !needs_narrow)) {
+            sparse_gemm_avx2(m, n, k, begin, end, index, value, b, ldb, trans_b, c, ldc, trans_c, cursor, narrow);
             free(cursor);
             free(narrow);
             return;
@@ -194,5 +277,23 @@ void kernels_sparse_gemm(long m, long n, long k, const int32_t *begin, const int
         free(narrow);
     }
 #endif
-    sparse_gemm_scalar(m, n, begin, end, index, value, b, ldb, trans_b, c, ldc);
+    sparse_gemm_scalar(m, n, begin, end, index, value, b, ldb, trans_b, c, ldc, trans_c);
+}
+
+long kernels_compress(long outer, long inner, const float *a, long outer_stride, long inner_stride,
+                      long at, long limit, int32_t *begin, int32_t *end, int32_t *index, float *value) {
+#if defined(__x86_64__)
+    if (has_avx2_fma()) {
+        pthread_once(&keep_lanes_once, fill_keep_lanes);
+        int by_columns = inner_stride != 1 && outer_stride == 1;
+        float *lines = by_columns ? malloc(sizeof(float) * (size_t)(8 * inner)) : NULL;
+        if (lines || !by_columns) {
+            long count = compress_avx2(outer, inner, a, outer_stride, inner_stride, at, limit, begin, end, index,
+                                       value, lines);
+            free(lines);
+            return count;
+        }
+    }
+#endif
+    return compress_scalar(outer, inner, a, outer_stride, inner_stride, at, limit, begin, end, index, value);
 }

@@ -27,13 +27,19 @@ public final class Dense: OutputActivationLayer, InputGradientOptional {
     private var output = Tensor(shape: [0])
     private var dz: [Float] = []
     private var dx = Tensor(shape: [0])
-    /// The input's nonzeros by rows (forward) and by columns (dW), and dz's by rows (dx), when
-    /// sparse enough to skip the zeros (SparseProduct.swift). Break-even densities measured in
-    /// training: the products with the weights (forward, dx) copy a large panel of them per call
-    /// and win below ~40 % nonzero; dW, whose inner size is the batch, below ~60 %.
+    /// The input's nonzeros by rows (forward) and by columns (dW), dz's by rows (dx) and by
+    /// columns (dW), when sparse enough to skip the zeros (SparseProduct.swift). Break-even
+    /// densities measured in training: the products with the weights (forward, dx) copy a large
+    /// panel of them per call and win below ~40 % nonzero; dW, whose inner size is the batch,
+    /// below ~60 % (~50 % by dz, whose product is written transposed).
     private let inputRows = CompressedLines(maxDensity: 0.4)
     private let inputColumns = CompressedLines(maxDensity: 0.6)
     private let gradientRows = CompressedLines(maxDensity: 0.4)
+    private let gradientColumns = CompressedLines(maxDensity: 0.5)
+
+    /// How dW = xᵀ·dz is computed for a batch: by sgemm, skipping the zeros of x (dW's rows are
+    /// sums over x's columns), or skipping those of dz (dWᵀ = dzᵀ·x, written transposed).
+    private enum WeightGradientProduct { case dense, sparseInput, sparseGradient }
 
     public init(
         _ units: Int, activation: Activation? = nil, useBias: Bool = true,
@@ -154,7 +160,8 @@ public final class Dense: OutputActivationLayer, InputGradientOptional {
     /// Two parallel runs: by rows of the batch, the activation's gradient dz (and, when dz is
     /// dense, the input gradient dx = dz·Wᵀ for those rows); then by input features, dW = xᵀ·dz
     /// for those rows of the kernel, dx for those columns when dz is sparse, and a share of db's
-    /// columns (whole columns, so the sums do not depend on the split).
+    /// columns (whole columns, so the sums do not depend on the split). In between, when dW may
+    /// skip zeros, a run that compresses x and dz by columns.
     public func backward(_ dy: Tensor) -> Tensor {
         guard let kernel else { preconditionFailure("\(name): backward before build") }
         let n = input.rows, u = units, k = inputFeatures
@@ -169,8 +176,6 @@ public final class Dense: OutputActivationLayer, InputGradientOptional {
         // dx skips dz's zeros when every part finds it sparse enough.
         let trySparseInputGradient = inputGradient && CompressedLines.suits(lines: n, length: u, outputs: k)
         if trySparseInputGradient { gradientRows.reserve(lines: n, length: u) }
-        let sparseWeightGradient = CompressedLines.suits(lines: k, length: n, outputs: u)
-        if sparseWeightGradient { inputColumns.reserve(lines: k, length: n) }
         dy.data.withUnsafeBufferPointer { dyp in
             dz.withUnsafeMutableBufferPointer { dzp in
                 // The gradient at the pre-activation: dz when there is an activation, else dy.
@@ -194,7 +199,7 @@ public final class Dense: OutputActivationLayer, InputGradientOptional {
                                         y: UnsafeBufferPointer(rebasing: yp[at..<at + r.count * u]), dy: dyp.baseAddress! + at,
                                         dz: dzp.baseAddress! + at, rows: r.count, cols: u)
                                 }
-                                if trySparseInputGradient { return self.gradientRows.compress(r, of: g, lineStride: u, step: 1) }
+                                if trySparseInputGradient { return self.gradientRows.compress(r, of: g, lineStride: u, step: 1) != nil }
                                 if inputGradient { denseInputGradient(r) }
                                 return false
                             }
@@ -203,22 +208,27 @@ public final class Dense: OutputActivationLayer, InputGradientOptional {
                             ThreadPool.run(parts: blocks.count) { p in denseInputGradient(blocks[p]) }
                         }
                         input.data.withUnsafeBufferPointer { xp in
+                            let x = xp.baseAddress!
+                            let product = weightGradientProduct(x: x, g: g, batch: n)
                             kernel.grad.data.withUnsafeMutableBufferPointer { gw in
                                 withBiasGradient { gb in
                                     let features =
-                                        sparseInputGradient ? CompressedLines.columnParts(k) : BLAS.rowBlocks(m: k, n: u, k: n)
+                                        sparseInputGradient || product == .sparseGradient
+                                        ? CompressedLines.columnParts(k) : BLAS.rowBlocks(m: k, n: u, k: n)
                                     ThreadPool.run(parts: features.count) { p in
                                         let r = features[p]
-                                        if sparseWeightGradient,
-                                            self.inputColumns.compress(r, of: xp.baseAddress!, lineStride: 1, step: k)
-                                        {
-                                            self.inputColumns.multiply(
-                                                lines: r, by: g, ldb: u, transposed: false, n: u,
-                                                into: gw.baseAddress! + r.lowerBound * u, ldc: u)
-                                        } else {
+                                        let dW = gw.baseAddress! + r.lowerBound * u
+                                        switch product {
+                                        case .sparseInput:
+                                            self.inputColumns.multiply(lines: r, by: g, ldb: u, n: u, into: dW, ldc: u)
+                                        case .sparseGradient:
+                                            self.gradientColumns.multiply(
+                                                lines: 0..<u, by: x + r.lowerBound, ldb: k, n: r.count, into: dW, ldc: u,
+                                                transposedOutput: true)
+                                        case .dense:
                                             BLAS.gemm(
-                                                transA: true, m: r.count, n: u, k: n, a: xp.baseAddress! + r.lowerBound, lda: k,
-                                                b: g, ldb: u, c: gw.baseAddress! + r.lowerBound * u, ldc: u)
+                                                transA: true, m: r.count, n: u, k: n, a: x + r.lowerBound, lda: k,
+                                                b: g, ldb: u, c: dW, ldc: u)
                                         }
                                         if sparseInputGradient {
                                             self.gradientRows.multiply(
@@ -239,6 +249,36 @@ public final class Dense: OutputActivationLayer, InputGradientOptional {
         }
         input = Tensor(shape: [0])  // release so the previous layer's buffer is unique again
         return inputGradient ? dx : Tensor(shape: [0])
+    }
+
+    /// Compresses x (batch x features) and dz (batch x units) by columns, each thread a share of
+    /// both, and picks the product with fewer multiply-adds (x's nonzeros times the units, or dz's
+    /// times the features); sgemm when the product is small or both are too dense.
+    private func weightGradientProduct(x: UnsafePointer<Float>, g: UnsafePointer<Float>, batch n: Int) -> WeightGradientProduct {
+        let k = inputFeatures, u = units
+        let byInput = CompressedLines.suits(lines: k, length: n, outputs: u)
+        let byGradient = CompressedLines.suits(lines: u, length: n, outputs: k)
+        guard byInput || byGradient else { return .dense }
+        if byInput { inputColumns.reserve(lines: k, length: n) }
+        if byGradient { gradientColumns.reserve(lines: u, length: n) }
+        let parts = ThreadPool.available
+        let features = BLAS.split(k, parts: parts), unitShares = BLAS.split(u, parts: parts)
+        // Per part: x's and dz's nonzeros in its share, nil when too dense (or not tried).
+        var counts = [(input: Int?, gradient: Int?)](repeating: (nil, nil), count: parts)
+        counts.withUnsafeMutableBufferPointer { c in
+            ThreadPool.run(parts: parts) { p in
+                if byInput { c[p].input = self.inputColumns.compress(features[p], of: x, lineStride: 1, step: k) }
+                if byGradient { c[p].gradient = self.gradientColumns.compress(unitShares[p], of: g, lineStride: 1, step: u) }
+            }
+        }
+        func total(_ part: [Int?]) -> Int? { part.contains(nil) ? nil : part.reduce(0) { $0 + $1! } }
+        let input = total(counts.map(\.input)), gradient = total(counts.map(\.gradient))
+        switch (input, gradient) {
+        case let (i?, d?): return i * u <= d * k ? .sparseInput : .sparseGradient
+        case (_?, nil): return .sparseInput
+        case (nil, _?): return .sparseGradient
+        case (nil, nil): return .dense
+        }
     }
 
     /// Calls `body` with the bias gradient's storage, or nil when the layer has no bias.

@@ -41,33 +41,35 @@ final class CompressedLines {
     }
 
     /// Compresses lines `range`, line o being `a[o * lineStride + q * step]` for q < length, into
-    /// their own region (so parts may compress disjoint ranges at once). False when more than
-    /// `maxDensity` of the values are nonzero.
-    func compress(_ range: Range<Int>, of a: UnsafePointer<Float>, lineStride: Int, step: Int) -> Bool {
+    /// their own region (so parts may compress disjoint ranges at once). Returns the nonzeros, or
+    /// nil when more than `maxDensity` of the values are nonzero.
+    func compress(_ range: Range<Int>, of a: UnsafePointer<Float>, lineStride: Int, step: Int) -> Int? {
         let limit = Int(maxDensity * Double(range.count * length))
         let o = range.lowerBound
-        return kernels_compress(
+        let count = kernels_compress(
             range.count, length, a + o * lineStride, lineStride, step, o * length, limit,
-            begin.pointer + o, end.pointer + o, index.pointer, value.pointer) >= 0
+            begin.pointer + o, end.pointer + o, index.pointer, value.pointer)
+        return count >= 0 ? count : nil
     }
 
     /// Compresses the rows of `a` (row-major, `length` values per row), each range of `blocks` on
     /// its own thread; false when any range is too dense.
     func compressRows(of a: UnsafePointer<Float>, blocks: [Range<Int>], length: Int) -> Bool {
         reserve(lines: blocks.last?.upperBound ?? 0, length: length)
-        return ThreadPool.all(parts: blocks.count) { p in compress(blocks[p], of: a, lineStride: length, step: 1) }
+        return ThreadPool.all(parts: blocks.count) { p in compress(blocks[p], of: a, lineStride: length, step: 1) != nil }
     }
 
     /// c = S·op(B) for the compressed lines `lines` (S's row i is line lines.lowerBound + i): op(B)
     /// is `b` (length x n, row stride ldb) or, when `transposed`, the transpose of `b` (n x length).
+    /// With `transposedOutput`, c receives the product's transpose (n x lines.count, row stride ldc).
     func multiply(
-        lines: Range<Int>, by b: UnsafePointer<Float>, ldb: Int, transposed: Bool, n: Int,
-        into c: UnsafeMutablePointer<Float>, ldc: Int
+        lines: Range<Int>, by b: UnsafePointer<Float>, ldb: Int, transposed: Bool = false, n: Int,
+        into c: UnsafeMutablePointer<Float>, ldc: Int, transposedOutput: Bool = false
     ) {
         let o = lines.lowerBound
         kernels_sparse_gemm(
             lines.count, n, length, begin.pointer + o, end.pointer + o, index.pointer, value.pointer,
-            b, ldb, transposed ? 1 : 0, c, ldc)
+            b, ldb, transposed ? 1 : 0, c, ldc, transposedOutput ? 1 : 0)
     }
 
     /// `0..<count` cut into one range per thread, inner bounds on multiples of the kernel's

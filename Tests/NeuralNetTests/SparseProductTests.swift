@@ -18,34 +18,48 @@ final class SparseProductTests: XCTestCase {
         var begin: [Int32], end: [Int32], index: [Int32], value: [Float], count: Int
     }
 
-    /// kernels_compress over `outer` lines; line o is a[o * outerStride + q * innerStride].
-    private func compress(_ a: [Float], outer: Int, inner: Int, outerStride: Int, innerStride: Int, limit: Int) -> Compressed {
+    /// kernels_compress (or its portable loop) over `outer` lines; line o is a[o * outerStride + q * innerStride].
+    private func compress(
+        _ a: [Float], outer: Int, inner: Int, outerStride: Int, innerStride: Int, limit: Int, portable: Bool = false
+    ) -> Compressed {
         var c = Compressed(
             begin: .init(repeating: 0, count: outer), end: .init(repeating: 0, count: outer),
             index: .init(repeating: 0, count: outer * inner), value: .init(repeating: 0, count: outer * inner), count: 0)
-        c.count = kernels_compress(outer, inner, a, outerStride, innerStride, 0, limit, &c.begin, &c.end, &c.index, &c.value)
+        let f = portable ? kernels_compress_portable : kernels_compress
+        c.count = f(outer, inner, a, outerStride, innerStride, 0, limit, &c.begin, &c.end, &c.index, &c.value)
         return c
     }
 
+    /// Both versions, by rows and by columns (8 columns at a time in the vector one, then the rest),
+    /// line lengths that are and are not multiples of 8, NaN kept and -0 dropped like any zero.
     func testCompressKeepsEveryNonzeroInOrderByRowsAndByColumns() {
         var rng = RNG(seed: 1)
-        let rows = 37, cols = 53
-        let a = sparseMatrix(rows, cols, density: 0.3, rng: &rng)
-        let nonzeros = a.filter { $0 != 0 }.count
-        for byColumns in [false, true] {
-            let (outer, inner) = byColumns ? (cols, rows) : (rows, cols)
-            let c = compress(
-                a, outer: outer, inner: inner, outerStride: byColumns ? 1 : cols, innerStride: byColumns ? cols : 1,
-                limit: rows * cols)
-            XCTAssertEqual(c.count, nonzeros)
-            for o in 0..<outer {
-                let expected = (0..<inner).compactMap { q -> (Int32, Float)? in
-                    let v = byColumns ? a[q * cols + o] : a[o * cols + q]
-                    return v != 0 ? (Int32(q), v) : nil
+        for (rows, cols, density) in [(37, 53, 0.3), (128, 64, 0.5), (5, 3, 0.9), (16, 24, 0.0)] {
+            var a = sparseMatrix(rows, cols, density: density, rng: &rng)
+            if a.count > 20 {
+                a[7] = .nan
+                a[11] = -0.0
+            }
+            let nonzeros = a.filter { $0 != 0 }.count
+            for byColumns in [false, true] {
+                for portable in [false, true] {
+                    let tag = "\(rows)x\(cols), by columns: \(byColumns), portable: \(portable)"
+                    let (outer, inner) = byColumns ? (cols, rows) : (rows, cols)
+                    let c = compress(
+                        a, outer: outer, inner: inner, outerStride: byColumns ? 1 : cols, innerStride: byColumns ? cols : 1,
+                        limit: rows * cols, portable: portable)
+                    XCTAssertEqual(c.count, nonzeros, tag)
+                    for o in 0..<outer {
+                        let expected = (0..<inner).compactMap { q -> (Int32, Float)? in
+                            let v = byColumns ? a[q * cols + o] : a[o * cols + q]
+                            return v != 0 ? (Int32(q), v) : nil
+                        }
+                        let range = Int(c.begin[o])..<Int(c.end[o])
+                        XCTAssertEqual(Array(c.index[range]), expected.map(\.0), "line \(o), \(tag)")
+                        XCTAssertEqual(
+                            c.value[range].map(\.bitPattern), expected.map(\.1.bitPattern), "line \(o), \(tag)")
+                    }
                 }
-                let range = Int(c.begin[o])..<Int(c.end[o])
-                XCTAssertEqual(Array(c.index[range]), expected.map(\.0), "line \(o), by columns: \(byColumns)")
-                XCTAssertEqual(Array(c.value[range]), expected.map(\.1), "line \(o), by columns: \(byColumns)")
             }
         }
     }
@@ -54,9 +68,20 @@ final class SparseProductTests: XCTestCase {
         var rng = RNG(seed: 2)
         let a = sparseMatrix(20, 30, density: 0.6, rng: &rng)
         let nonzeros = a.filter { $0 != 0 }.count
-        XCTAssertEqual(compress(a, outer: 20, inner: 30, outerStride: 30, innerStride: 1, limit: nonzeros).count, nonzeros)
-        XCTAssertEqual(compress(a, outer: 20, inner: 30, outerStride: 30, innerStride: 1, limit: nonzeros - 1).count, -1)
-        XCTAssertEqual(compress(a, outer: 20, inner: 30, outerStride: 30, innerStride: 1, limit: 0).count, -1)
+        for portable in [false, true] {
+            for (outer, inner, outerStride, innerStride) in [(20, 30, 30, 1), (30, 20, 1, 30)] {
+                func count(limit: Int) -> Int {
+                    compress(
+                        a, outer: outer, inner: inner, outerStride: outerStride, innerStride: innerStride, limit: limit,
+                        portable: portable
+                    ).count
+                }
+                let tag = "outer \(outer), portable \(portable)"
+                XCTAssertEqual(count(limit: nonzeros), nonzeros, tag)
+                XCTAssertEqual(count(limit: nonzeros - 1), -1, tag)
+                XCTAssertEqual(count(limit: 0), -1, tag)
+            }
+        }
     }
 
     /// S·op(B) by the vector kernel and by the portable loop against a Double reference, for
@@ -72,42 +97,51 @@ final class SparseProductTests: XCTestCase {
                 // B (k x n) or its transpose (n x k) stored.
                 func bValue(_ q: Int, _ j: Int) -> Double { Double(transposed ? b[j * k + q] : b[q * n + j]) }
                 let ldb = transposed ? k : n
-                for portable in [false, true] {
-                    let ldc = n + 3  // a stride wider than the row: nothing may be written past n
-                    var out = [Float](repeating: 99, count: m * ldc)
+                for (portable, transposedOutput) in [(false, false), (true, false), (false, true), (true, true)] {
+                    // C (m x n) or its transpose (n x m), with a stride wider than a row: nothing
+                    // may be written past one.
+                    let (rows, cols) = transposedOutput ? (n, m) : (m, n)
+                    let ldc = cols + 3
+                    var out = [Float](repeating: 99, count: rows * ldc)
                     let f = portable ? kernels_sparse_gemm_portable : kernels_sparse_gemm
-                    f(m, n, k, c.begin, c.end, c.index, c.value, b, ldb, transposed ? 1 : 0, &out, ldc)
+                    f(m, n, k, c.begin, c.end, c.index, c.value, b, ldb, transposed ? 1 : 0, &out, ldc, transposedOutput ? 1 : 0)
+                    let tag = "m \(m) n \(n) k \(k) transposed \(transposed) portable \(portable) transposed output \(transposedOutput)"
                     var worst = 0.0
                     for i in 0..<m {
                         for j in 0..<n {
                             var ref = 0.0
                             for q in 0..<k { ref += Double(s[i * k + q]) * bValue(q, j) }
-                            worst = max(worst, abs(Double(out[i * ldc + j]) - ref))
+                            worst = max(worst, abs(Double(out[transposedOutput ? j * ldc + i : i * ldc + j]) - ref))
                         }
-                        for j in n..<ldc { XCTAssertEqual(out[i * ldc + j], 99, "wrote past the row (m \(m), n \(n))") }
                     }
-                    XCTAssertLessThan(worst, 1e-4, "m \(m) n \(n) k \(k) transposed \(transposed) portable \(portable)")
+                    for r in 0..<rows {
+                        for j in cols..<ldc { XCTAssertEqual(out[r * ldc + j], 99, "wrote past row \(r): \(tag)") }
+                    }
+                    XCTAssertLessThan(worst, 1e-4, tag)
                 }
             }
         }
     }
 
-    /// A dense layer on an input that is mostly zeros (which takes the sparse products) and on a
-    /// dense one (BLAS) must give the same y, dW, db and dx as a Double reference, for 1-3 threads.
+    /// A dense layer must give the same y, dW, db and dx as a Double reference, for 1-3 threads,
+    /// whichever products it picks: all sparse (x and dy mostly zeros), dW by dy's zeros (x half
+    /// dense or dense, dy sparser), and all BLAS (both dense).
     func testDenseLayerSparseAndDensePathsMatchReference() throws {
         let n = 128, k = 300, u = 200
-        for (density, threads) in [(0.25, 1), (0.25, 2), (0.25, 3), (0.9, 2)] {
+        for (density, gradientDensity, threads) in [
+            (0.25, 0.25, 1), (0.25, 0.25, 2), (0.25, 0.25, 3), (0.55, 0.2, 2), (0.9, 0.2, 3), (0.9, 0.9, 2),
+        ] {
             BLAS.threads = threads
             var rng = RNG(seed: 4)
             let layer = Dense(u)
             try layer.build(inputShape: [k], rng: &rng)
             layer.needsInputGradient = true
             let x = sparseMatrix(n, k, density: density, rng: &rng)
-            let dy = sparseMatrix(n, u, density: density, rng: &rng)  // mostly zero, like a gradient through relu
+            let dy = sparseMatrix(n, u, density: gradientDensity, rng: &rng)  // like a gradient through relu
             let y = layer.forward(Tensor(shape: [n, k], data: x), training: true, rng: &rng)
             let dx = layer.backward(Tensor(shape: [n, u], data: dy))
             let w = layer.parameters[0].value.data, dw = layer.parameters[0].grad.data, db = layer.parameters[1].grad.data
-            let tag = "density \(density), \(threads) threads"
+            let tag = "density \(density), gradient density \(gradientDensity), \(threads) threads"
             var worst = (y: 0.0, dw: 0.0, db: 0.0, dx: 0.0)
             for i in 0..<n {
                 for j in 0..<u {

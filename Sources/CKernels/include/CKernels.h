@@ -27,17 +27,22 @@ void kernels_adam(long n, const float *w, const float *g, const float *m, const 
 long kernels_compress(long outer, long inner, const float *a, long outer_stride, long inner_stride,
                       long at, long limit, int32_t *begin, int32_t *end, int32_t *index, float *value);
 
+/// The portable loop behind `kernels_compress`, callable directly so tests cover it on any CPU.
+long kernels_compress_portable(long outer, long inner, const float *a, long outer_stride, long inner_stride,
+                               long at, long limit, int32_t *begin, int32_t *end, int32_t *index, float *value);
+
 /// C = S·B (C is m x n, row stride ldc, overwritten), S sparse m x k by rows; B is k x n (row
-/// stride ldb) or, with trans_b, given as its transpose (n x k, row stride ldb). Each output is
-/// summed over the row's nonzeros in index order, so the result does not depend on how callers
-/// split the columns. Uses fused multiply-adds (AVX2 + FMA) where the CPU has them.
+/// stride ldb) or, with trans_b, given as its transpose (n x k, row stride ldb); with trans_c, C is
+/// written as its transpose (n x m, row stride ldc). Each output is summed over the row's nonzeros
+/// in index order, so the result does not depend on how callers split the columns. Uses fused
+/// multiply-adds (AVX2 + FMA) where the CPU has them.
 void kernels_sparse_gemm(long m, long n, long k, const int32_t *begin, const int32_t *end,
                          const int32_t *index, const float *value, const float *b, long ldb,
-                         int trans_b, float *c, long ldc);
+                         int trans_b, float *c, long ldc, int trans_c);
 
 /// The portable loop behind `kernels_sparse_gemm`, callable directly so tests cover it on any CPU.
 void kernels_sparse_gemm_portable(long m, long n, long k, const int32_t *begin, const int32_t *end,
                                   const int32_t *index, const float *value, const float *b, long ldb,
-                                  int trans_b, float *c, long ldc);
+                                  int trans_b, float *c, long ldc, int trans_c);
 
 #endif
