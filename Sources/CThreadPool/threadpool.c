@@ -16,6 +16,19 @@
 #define cpu_relax() ((void)0)
 #endif
 
+void threadpool_flush_denormals(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    // MXCSR bit 15: flush results to zero (FTZ); bit 6: treat inputs as zero (DAZ).
+    unsigned int csr = _mm_getcsr();
+    if ((csr & 0x8040) != 0x8040) _mm_setcsr(csr | 0x8040);
+#elif defined(__aarch64__)
+    // FPCR bit 24 (FZ) does both for single and double precision.
+    unsigned long fpcr;
+    __asm__ __volatile__("mrs %0, fpcr" : "=r"(fpcr));
+    if (!(fpcr & (1UL << 24))) __asm__ __volatile__("msr fpcr, %0" : : "r"(fpcr | (1UL << 24)));
+#endif
+}
+
 #define MAX_THREADS THREADPOOL_MAX_THREADS
 // How long an idle worker spins before sleeping. Between the runs of one training step the gap
 // is a few microseconds; waking a sleeping thread costs tens.
@@ -80,6 +93,7 @@ struct worker_start {
 static void *worker_main(void *arg) {
     struct worker_start start = *(struct worker_start *)arg;
     free(arg);
+    threadpool_flush_denormals();
     unsigned long seen = start.generation;
     for (;;) {
         // The runner waits for every live worker to check out before it announces the next
@@ -176,6 +190,7 @@ int threadpool_available(void) {
 }
 
 void threadpool_run(long parts, threadpool_task task, void *context) {
+    threadpool_flush_denormals();
     if (parts <= 0) return;
     ensure_started();
     if (parts == 1 || inside_part || thread_count == 1 || pthread_mutex_trylock(&run_lock) != 0) {

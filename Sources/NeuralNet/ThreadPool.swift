@@ -23,8 +23,11 @@ enum ThreadPool {
 
     /// Calls `body(part)` for every part in `0..<parts` across the threads; returns when all are
     /// done. Parts are handed out dynamically, so a part's work must not depend on its thread.
+    /// Every thread that runs parts, the caller included, flushes denormals to zero from then on
+    /// (`threadpool_flush_denormals`: what TensorFlow does, and ~30 % of a training epoch here).
     static func run(parts: Int, _ body: (Int) -> Void) {
         guard parts > 1 else {
+            threadpool_flush_denormals()
             if parts == 1 { body(0) }
             return
         }

