@@ -110,17 +110,17 @@ static void transpose(const float *src, long lds, long rows, long cols, float *d
     }
 }
 
-// Copies rows k0 ..< k0+depth, columns j0 ..< j0+width of B into pack (PANEL floats per row,
+// Copies rows k0 ..< k0+depth, columns j0 ..< j0+width of B into pack (`panel` floats per row,
 // zeros past width). With trans_b, B is given as its transpose, so the copy is a transpose.
 __attribute__((target("avx2,fma")))
 static void pack_panel(const float *b, long ldb, int trans_b, long k0, long depth, long j0, long width,
-                       float *pack) {
+                       float *pack, long panel) {
     if (trans_b) {
-        transpose(b + j0 * ldb + k0, ldb, width, depth, pack, PANEL);
+        transpose(b + j0 * ldb + k0, ldb, width, depth, pack, panel);
     } else {
-        for (long q = 0; q < depth; q++) memcpy(pack + q * PANEL, b + (k0 + q) * ldb + j0, sizeof(float) * (size_t)width);
+        for (long q = 0; q < depth; q++) memcpy(pack + q * panel, b + (k0 + q) * ldb + j0, sizeof(float) * (size_t)width);
     }
-    for (long q = 0; q < depth; q++) memset(pack + q * PANEL + width, 0, sizeof(float) * (size_t)(PANEL - width));
+    for (long q = 0; q < depth; q++) memset(pack + q * panel + width, 0, sizeof(float) * (size_t)(panel - width));
 }
 
 __attribute__((target("avx2,fma")))
@@ -138,7 +138,7 @@ static void sparse_gemm_avx2(long m, long n, long k, const int32_t *begin, const
         for (long i = 0; i < m; i++) cursor[i] = begin[i];
         for (long k0 = 0; k0 < k; k0 += DEPTH) {
             long depth = k - k0 < DEPTH ? k - k0 : DEPTH;
-            pack_panel(b, ldb, trans_b, k0, depth, j0, width, pack);
+            pack_panel(b, ldb, trans_b, k0, depth, j0, width, pack, PANEL);
             int32_t stop = (int32_t)(k0 + depth);
             for (long i = 0; i < m; i++) {
                 float *o = out + i * ldo;
@@ -175,6 +175,66 @@ static void sparse_gemm_avx2(long m, long n, long k, const int32_t *begin, const
             transpose(narrow, PANEL, m, width, c + j0 * ldc, ldc);
         } else if (!direct) {
             for (long i = 0; i < m; i++) memcpy(c + i * ldc + j0, narrow + i * PANEL, sizeof(float) * (size_t)width);
+        }
+    }
+}
+
+// The same product 16 lanes wide: panels of PANEL512 columns, eight 16-float accumulators per
+// row, so one nonzero still feeds eight independent fused multiply-adds (FMA latency 4, two per
+// cycle). Each output sees the same fused multiply-adds in the same order as in sparse_gemm_avx2,
+// so the two give identical bits. The panel is as many bytes as the AVX2 one (DEPTH512 rows).
+enum { PANEL512 = 128, DEPTH512 = 64 };
+
+__attribute__((target("avx512f,avx2,fma")))
+static void sparse_gemm_avx512(long m, long n, long k, const int32_t *begin, const int32_t *end,
+                               const int32_t *index, const float *value, const float *b, long ldb,
+                               int trans_b, float *c, long ldc, int trans_c, int32_t *cursor, float *narrow) {
+    float pack[DEPTH512 * PANEL512] __attribute__((aligned(64)));
+    for (long j0 = 0; j0 < n; j0 += PANEL512) {
+        long width = n - j0 < PANEL512 ? n - j0 : PANEL512;
+        int direct = width == PANEL512 && !trans_c;
+        float *out = direct ? c + j0 : narrow;
+        long ldo = direct ? ldc : PANEL512;
+        for (long i = 0; i < m; i++) cursor[i] = begin[i];
+        for (long k0 = 0; k0 < k; k0 += DEPTH512) {
+            long depth = k - k0 < DEPTH512 ? k - k0 : DEPTH512;
+            pack_panel(b, ldb, trans_b, k0, depth, j0, width, pack, PANEL512);
+            int32_t stop = (int32_t)(k0 + depth);
+            for (long i = 0; i < m; i++) {
+                float *o = out + i * ldo;
+                __m512 a0, a1, a2, a3, a4, a5, a6, a7;
+                if (k0 == 0) {
+                    a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = _mm512_setzero_ps();
+                } else {
+                    a0 = _mm512_loadu_ps(o); a1 = _mm512_loadu_ps(o + 16);
+                    a2 = _mm512_loadu_ps(o + 32); a3 = _mm512_loadu_ps(o + 48);
+                    a4 = _mm512_loadu_ps(o + 64); a5 = _mm512_loadu_ps(o + 80);
+                    a6 = _mm512_loadu_ps(o + 96); a7 = _mm512_loadu_ps(o + 112);
+                }
+                int32_t p = cursor[i], e = end[i];
+                for (; p < e && index[p] < stop; p++) {
+                    __m512 s = _mm512_set1_ps(value[p]);
+                    const float *r = pack + (long)(index[p] - k0) * PANEL512;
+                    a0 = _mm512_fmadd_ps(s, _mm512_load_ps(r), a0);
+                    a1 = _mm512_fmadd_ps(s, _mm512_load_ps(r + 16), a1);
+                    a2 = _mm512_fmadd_ps(s, _mm512_load_ps(r + 32), a2);
+                    a3 = _mm512_fmadd_ps(s, _mm512_load_ps(r + 48), a3);
+                    a4 = _mm512_fmadd_ps(s, _mm512_load_ps(r + 64), a4);
+                    a5 = _mm512_fmadd_ps(s, _mm512_load_ps(r + 80), a5);
+                    a6 = _mm512_fmadd_ps(s, _mm512_load_ps(r + 96), a6);
+                    a7 = _mm512_fmadd_ps(s, _mm512_load_ps(r + 112), a7);
+                }
+                cursor[i] = p;
+                _mm512_storeu_ps(o, a0); _mm512_storeu_ps(o + 16, a1);
+                _mm512_storeu_ps(o + 32, a2); _mm512_storeu_ps(o + 48, a3);
+                _mm512_storeu_ps(o + 64, a4); _mm512_storeu_ps(o + 80, a5);
+                _mm512_storeu_ps(o + 96, a6); _mm512_storeu_ps(o + 112, a7);
+            }
+        }
+        if (trans_c) {
+            transpose(narrow, PANEL512, m, width, c + j0 * ldc, ldc);
+        } else if (!direct) {
+            for (long i = 0; i < m; i++) memcpy(c + i * ldc + j0, narrow + i * PANEL512, sizeof(float) * (size_t)width);
         }
     }
 }
@@ -247,28 +307,56 @@ static long compress_avx2(long outer, long inner, const float *a, long outer_str
     return rest < 0 ? -1 : p - at + rest;
 }
 
-static int has_avx2_fma(void) {
+#endif
+
+static atomic_int vector_bits_limit = 512;
+
+int kernels_limit_vector_bits(int bits) {
+    return atomic_exchange(&vector_bits_limit, bits);
+}
+
+// The widest vectors the CPU has (512: AVX-512F; 256: AVX2 + FMA; 0: neither), capped by
+// kernels_limit_vector_bits.
+static int vector_bits(void) {
     static atomic_int cached = -1;
     int known = atomic_load_explicit(&cached, memory_order_relaxed);
     if (known < 0) {
+        known = 0;
+#if defined(__x86_64__)
         __builtin_cpu_init();
-        known = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+            known = __builtin_cpu_supports("avx512f") ? 512 : 256;
+        }
+#endif
         atomic_store_explicit(&cached, known, memory_order_relaxed);
     }
-    return known;
+    int limit = atomic_load_explicit(&vector_bits_limit, memory_order_relaxed);
+    return known < limit ? known : limit;
 }
+
+long kernels_sparse_panel_width(void) {
+#if defined(__x86_64__)
+    if (vector_bits() >= 512) return PANEL512;
 #endif
+    return 64;
+}
 
 void kernels_sparse_gemm(long m, long n, long k, const int32_t *begin, const int32_t *end,
                          const int32_t *index, const float *value, const float *b, long ldb,
                          int trans_b, float *c, long ldc, int trans_c) {
 #if defined(__x86_64__)
-    if (has_avx2_fma()) {
+    int bits = vector_bits();
+    if (bits >= 256) {
+        long panel = bits >= 512 ? PANEL512 : PANEL;
         int32_t *cursor = malloc(sizeof(int32_t) * (size_t)m);
-        int needs_narrow = n % PANEL || trans_c;
-        float *narrow = needs_narrow ? aligned_alloc(32, sizeof(float) * (size_t)(m * PANEL)) : NULL;
+        int needs_narrow = n % panel || trans_c;
+        float *narrow = needs_narrow ? aligned_alloc(64, sizeof(float) * (size_t)(m * panel)) : NULL;
         if (cursor && (narrow || !needs_narrow)) {
-            sparse_gemm_avx2(m, n, k, begin, end, index, value, b, ldb, trans_b, c, ldc, trans_c, cursor, narrow);
+            if (bits >= 512) {
+                sparse_gemm_avx512(m, n, k, begin, end, index, value, b, ldb, trans_b, c, ldc, trans_c, cursor, narrow);
+            } else {
+                sparse_gemm_avx2(m, n, k, begin, end, index, value, b, ldb, trans_b, c, ldc, trans_c, cursor, narrow);
+            }
             free(cursor);
             free(narrow);
             return;
@@ -283,7 +371,7 @@ void kernels_sparse_gemm(long m, long n, long k, const int32_t *begin, const int
 long kernels_compress(long outer, long inner, const float *a, long outer_stride, long inner_stride,
                       long at, long limit, int32_t *begin, int32_t *end, int32_t *index, float *value) {
 #if defined(__x86_64__)
-    if (has_avx2_fma()) {
+    if (vector_bits() >= 256) {
         pthread_once(&keep_lanes_once, fill_keep_lanes);
         int by_columns = inner_stride != 1 && outer_stride == 1;
         float *lines = by_columns ? malloc(sizeof(float) * (size_t)(8 * inner)) : NULL;

@@ -24,7 +24,7 @@ final class CompressedLines {
     init(maxDensity: Double) { self.maxDensity = maxDensity }
 
     /// True when a product with this many output columns and inner terms per output is worth
-    /// trying sparse: the packed panels are 64 columns wide, small products are not worth a pass
+    /// trying sparse: the packed panels are at least 64 columns wide, small products are not worth a pass
     /// over the operand, and the compressed copy of a huge operand (a full-batch pass) would cost
     /// more memory than it saves time.
     static func suits(lines: Int, length: Int, outputs: Int) -> Bool {
@@ -73,8 +73,10 @@ final class CompressedLines {
     }
 
     /// `0..<count` cut into one range per thread, inner bounds on multiples of the kernel's
-    /// 64-column panels so that only the last range has a narrow panel.
+    /// panels (64 or 128 columns) so that only the last range has a narrow panel.
     static func columnParts(_ count: Int) -> [Range<Int>] {
-        BLAS.split(count, parts: max(1, min(ThreadPool.available, count / 64)), granule: 64)
+        BLAS.split(count, parts: max(1, min(ThreadPool.available, count / 64)), granule: panelWidth)
     }
+
+    static let panelWidth = kernels_sparse_panel_width()
 }

@@ -84,12 +84,16 @@ final class SparseProductTests: XCTestCase {
         }
     }
 
-    /// S·op(B) by the vector kernel and by the portable loop against a Double reference, for
-    /// widths that are and are not multiples of the 64-column panel, depths over one 128-row
-    /// block, and both layouts of B.
+    /// S·op(B) by the vector kernels (AVX-512 and AVX2, where the CPU has them) and by the portable
+    /// loop against a Double reference, for widths that are and are not multiples of the 64- and
+    /// 128-column panels, depths over one 64- or 128-row block, and both layouts of B. The two
+    /// vector widths must give identical bits.
     func testSparseProductMatchesDenseReference() {
+        defer { kernels_limit_vector_bits(512) }
         var rng = RNG(seed: 3)
-        for (m, n, k, density) in [(5, 64, 10, 0.5), (33, 70, 300, 0.2), (128, 512, 784, 0.5), (17, 130, 129, 0.05), (9, 7, 200, 0.3)] {
+        for (m, n, k, density) in [
+            (5, 64, 10, 0.5), (33, 70, 300, 0.2), (128, 512, 784, 0.5), (17, 130, 129, 0.05), (9, 7, 200, 0.3), (6, 200, 65, 0.4),
+        ] {
             let s = sparseMatrix(m, k, density: density, rng: &rng)
             let c = compress(s, outer: m, inner: k, outerStride: k, innerStride: 1, limit: m * k)
             for transposed in [false, true] {
@@ -97,15 +101,25 @@ final class SparseProductTests: XCTestCase {
                 // B (k x n) or its transpose (n x k) stored.
                 func bValue(_ q: Int, _ j: Int) -> Double { Double(transposed ? b[j * k + q] : b[q * n + j]) }
                 let ldb = transposed ? k : n
-                for (portable, transposedOutput) in [(false, false), (true, false), (false, true), (true, true)] {
+                var vectorResults: [Int32: [Float]] = [:]
+                // bits 0: the portable loop; 256 and 512: the vector kernels, capped at that width.
+                for (bits, transposedOutput) in [(0, false), (256, false), (512, false), (0, true), (256, true), (512, true)] {
                     // C (m x n) or its transpose (n x m), with a stride wider than a row: nothing
                     // may be written past one.
                     let (rows, cols) = transposedOutput ? (n, m) : (m, n)
                     let ldc = cols + 3
                     var out = [Float](repeating: 99, count: rows * ldc)
-                    let f = portable ? kernels_sparse_gemm_portable : kernels_sparse_gemm
+                    kernels_limit_vector_bits(Int32(bits))
+                    let f = bits == 0 ? kernels_sparse_gemm_portable : kernels_sparse_gemm
                     f(m, n, k, c.begin, c.end, c.index, c.value, b, ldb, transposed ? 1 : 0, &out, ldc, transposedOutput ? 1 : 0)
-                    let tag = "m \(m) n \(n) k \(k) transposed \(transposed) portable \(portable) transposed output \(transposedOutput)"
+                    let tag = "m \(m) n \(n) k \(k) transposed \(transposed) vector bits \(bits) transposed output \(transposedOutput)"
+                    if bits > 0 {
+                        if let other = vectorResults[Int32(transposedOutput ? 1 : 0)] {
+                            let differing = zip(out, other).filter { $0.bitPattern != $1.bitPattern }.count
+                            XCTAssertEqual(differing, 0, "values whose bits differ between 256 and 512 bits: \(tag)")
+                        }
+                        vectorResults[Int32(transposedOutput ? 1 : 0)] = out
+                    }
                     var worst = 0.0
                     for i in 0..<m {
                         for j in 0..<n {

@@ -35,10 +35,19 @@ long kernels_compress_portable(long outer, long inner, const float *a, long oute
 /// stride ldb) or, with trans_b, given as its transpose (n x k, row stride ldb); with trans_c, C is
 /// written as its transpose (n x m, row stride ldc). Each output is summed over the row's nonzeros
 /// in index order, so the result does not depend on how callers split the columns. Uses fused
-/// multiply-adds (AVX2 + FMA) where the CPU has them.
+/// multiply-adds (AVX-512, or AVX2 + FMA) where the CPU has them.
 void kernels_sparse_gemm(long m, long n, long k, const int32_t *begin, const int32_t *end,
                          const int32_t *index, const float *value, const float *b, long ldb,
                          int trans_b, float *c, long ldc, int trans_c);
+
+/// Columns per panel of `kernels_sparse_gemm` on this CPU (128 with AVX-512, else 64): callers
+/// that split the columns between threads cut them on multiples of it.
+long kernels_sparse_panel_width(void);
+
+/// Caps the vector width the sparse kernels use (512, 256, or 0 for the portable loops; the CPU's
+/// own limit still applies) and returns the previous cap. For tests and comparisons: the 512- and
+/// 256-bit products give identical bits, so a cap changes speed only.
+int kernels_limit_vector_bits(int bits);
 
 /// The portable loop behind `kernels_sparse_gemm`, callable directly so tests cover it on any CPU.
 void kernels_sparse_gemm_portable(long m, long n, long k, const int32_t *begin, const int32_t *end,
