@@ -52,6 +52,6 @@ let package = Package(
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "CZlib", "CThreadPool", "CKernels"]),
         .testTarget(name: "SessionStoreTests", dependencies: ["SessionStore", "session-save-stress"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "ShellTests", dependencies: ["ShellCore", "mnist-shell"]),
+        .testTarget(name: "ShellTests", dependencies: ["ShellCore", "NeuralNet", "mnist-shell"]),
     ]
 )

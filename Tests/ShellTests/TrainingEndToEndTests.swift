@@ -1,4 +1,5 @@
 import Foundation
+import NeuralNet
 import MNISTData
 import XCTest
 
@@ -70,6 +71,28 @@ final class TrainingEndToEndTests: XCTestCase {
         for bad in ["'0' is not a thread count (1-64)", "'65' is not a thread count", "'x' is not a thread count"] {
             XCTAssertTrue(r.stderr.contains(bad), "missing \(bad) in\n\(r.stderr)")
         }
+    }
+
+    /// Debian's OpenBLAS 0.3.21 calls some AVX-512 Xeons under KVM "Prescott" and runs SSE3 code
+    /// on them (~8x slower). Whatever it decided at load time, the shell must end up running the
+    /// best kernel family the CPU can take, and a user's own OPENBLAS_CORETYPE must win.
+    func testTheShellRunsTheBestOpenBLASKernelForThisCPUUnlessTheUserChoseOne() throws {
+        #if arch(x86_64)
+        guard ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil else {
+            throw XCTSkip("OPENBLAS_CORETYPE is set in this environment, so the shell must keep it")
+        }
+        func kernel(_ environment: [String: String] = [:]) throws -> String {
+            let r = try ShellProcess.run(["-c", "threads"], environment: environment)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let name = r.stdout.components(separatedBy: "OpenBLAS kernel: ").dropFirst().first?.prefix { $0.isLetter || $0.isNumber }
+            return String(try XCTUnwrap(name, r.stdout))
+        }
+        let chosen = try kernel()
+        XCTAssertNil(BLASTuning.recommendedCoreType(current: chosen), "the shell runs \(chosen), weaker than this CPU allows")
+        XCTAssertEqual(try kernel(["OPENBLAS_CORETYPE": "Prescott"]), "Prescott", "the user's choice")
+        #else
+        throw XCTSkip("OpenBLAS kernel families are checked on x86-64")
+        #endif
     }
 
     func testOneThreadTrainsReproduciblyToo() throws {
