@@ -123,120 +123,127 @@ static void pack_panel(const float *b, long ldb, int trans_b, long k0, long dept
     for (long q = 0; q < depth; q++) memset(pack + q * panel + width, 0, sizeof(float) * (size_t)(panel - width));
 }
 
+// One row of a panel product for one block of depth rows: adds value[p] times packed row
+// index[p] - k0 into the row's outputs `o` for its nonzeros p from `p` while index[p] < stop
+// (starting from zero when `first`), and returns where it stopped.
+typedef int32_t (*panel_row)(float *o, int first, const float *pack, const int32_t *index, const float *value,
+                             int32_t p, int32_t e, int32_t k0, int32_t stop);
+
+__attribute__((target("avx2,fma")))
+static inline int32_t panel_row_avx2(float *o, int first, const float *pack, const int32_t *index, const float *value,
+                                     int32_t p, int32_t e, int32_t k0, int32_t stop) {
+    __m256 a0, a1, a2, a3, a4, a5, a6, a7;
+    if (first) {
+        a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = _mm256_setzero_ps();
+    } else {
+        a0 = _mm256_loadu_ps(o); a1 = _mm256_loadu_ps(o + 8);
+        a2 = _mm256_loadu_ps(o + 16); a3 = _mm256_loadu_ps(o + 24);
+        a4 = _mm256_loadu_ps(o + 32); a5 = _mm256_loadu_ps(o + 40);
+        a6 = _mm256_loadu_ps(o + 48); a7 = _mm256_loadu_ps(o + 56);
+    }
+    for (; p < e && index[p] < stop; p++) {
+        __m256 s = _mm256_broadcast_ss(value + p);
+        const float *r = pack + (long)(index[p] - k0) * PANEL;
+        a0 = _mm256_fmadd_ps(s, _mm256_load_ps(r), a0);
+        a1 = _mm256_fmadd_ps(s, _mm256_load_ps(r + 8), a1);
+        a2 = _mm256_fmadd_ps(s, _mm256_load_ps(r + 16), a2);
+        a3 = _mm256_fmadd_ps(s, _mm256_load_ps(r + 24), a3);
+        a4 = _mm256_fmadd_ps(s, _mm256_load_ps(r + 32), a4);
+        a5 = _mm256_fmadd_ps(s, _mm256_load_ps(r + 40), a5);
+        a6 = _mm256_fmadd_ps(s, _mm256_load_ps(r + 48), a6);
+        a7 = _mm256_fmadd_ps(s, _mm256_load_ps(r + 56), a7);
+    }
+    _mm256_storeu_ps(o, a0); _mm256_storeu_ps(o + 8, a1);
+    _mm256_storeu_ps(o + 16, a2); _mm256_storeu_ps(o + 24, a3);
+    _mm256_storeu_ps(o + 32, a4); _mm256_storeu_ps(o + 40, a5);
+    _mm256_storeu_ps(o + 48, a6); _mm256_storeu_ps(o + 56, a7);
+    return p;
+}
+
+// The same row 16 lanes wide: panels of PANEL512 columns, eight 16-float accumulators, so one
+// nonzero still feeds eight independent fused multiply-adds (FMA latency 4, two per cycle). Each
+// output sees the same fused multiply-adds in the same order as in panel_row_avx2, so the two
+// widths give identical bits. The panel is as many bytes as the AVX2 one (DEPTH512 rows).
+enum { PANEL512 = 128, DEPTH512 = 64 };
+
+__attribute__((target("avx512f,avx2,fma")))
+static inline int32_t panel_row_avx512(float *o, int first, const float *pack, const int32_t *index, const float *value,
+                                       int32_t p, int32_t e, int32_t k0, int32_t stop) {
+    __m512 a0, a1, a2, a3, a4, a5, a6, a7;
+    if (first) {
+        a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = _mm512_setzero_ps();
+    } else {
+        a0 = _mm512_loadu_ps(o); a1 = _mm512_loadu_ps(o + 16);
+        a2 = _mm512_loadu_ps(o + 32); a3 = _mm512_loadu_ps(o + 48);
+        a4 = _mm512_loadu_ps(o + 64); a5 = _mm512_loadu_ps(o + 80);
+        a6 = _mm512_loadu_ps(o + 96); a7 = _mm512_loadu_ps(o + 112);
+    }
+    for (; p < e && index[p] < stop; p++) {
+        __m512 s = _mm512_set1_ps(value[p]);
+        const float *r = pack + (long)(index[p] - k0) * PANEL512;
+        a0 = _mm512_fmadd_ps(s, _mm512_load_ps(r), a0);
+        a1 = _mm512_fmadd_ps(s, _mm512_load_ps(r + 16), a1);
+        a2 = _mm512_fmadd_ps(s, _mm512_load_ps(r + 32), a2);
+        a3 = _mm512_fmadd_ps(s, _mm512_load_ps(r + 48), a3);
+        a4 = _mm512_fmadd_ps(s, _mm512_load_ps(r + 64), a4);
+        a5 = _mm512_fmadd_ps(s, _mm512_load_ps(r + 80), a5);
+        a6 = _mm512_fmadd_ps(s, _mm512_load_ps(r + 96), a6);
+        a7 = _mm512_fmadd_ps(s, _mm512_load_ps(r + 112), a7);
+    }
+    _mm512_storeu_ps(o, a0); _mm512_storeu_ps(o + 16, a1);
+    _mm512_storeu_ps(o + 32, a2); _mm512_storeu_ps(o + 48, a3);
+    _mm512_storeu_ps(o + 64, a4); _mm512_storeu_ps(o + 80, a5);
+    _mm512_storeu_ps(o + 96, a6); _mm512_storeu_ps(o + 112, a7);
+    return p;
+}
+
+// C = S·op(B) panel by panel: B's columns in panels `panel` wide, its rows in blocks of `depth_max`,
+// each block copied into `pack` and every row of S run over it by `row` (inlined into each
+// width's entry point below, so the row kernel is inlined too).
+static inline __attribute__((always_inline)) void sparse_gemm_panels(
+    long panel, long depth_max, panel_row row, float *pack, long m, long n, long k, const int32_t *begin,
+    const int32_t *end, const int32_t *index, const float *value, const float *b, long ldb, int trans_b, float *c,
+    long ldc, int trans_c, int32_t *cursor, float *narrow) {
+    for (long j0 = 0; j0 < n; j0 += panel) {
+        long width = n - j0 < panel ? n - j0 : panel;
+        // A last panel narrower than `panel`, or any panel of a transposed C, is computed full
+        // width into `narrow` (its packed columns past `width` are zero) and copied out.
+        int direct = width == panel && !trans_c;
+        float *out = direct ? c + j0 : narrow;
+        long ldo = direct ? ldc : panel;
+        for (long i = 0; i < m; i++) cursor[i] = begin[i];
+        for (long k0 = 0; k0 < k; k0 += depth_max) {
+            long depth = k - k0 < depth_max ? k - k0 : depth_max;
+            pack_panel(b, ldb, trans_b, k0, depth, j0, width, pack, panel);
+            int32_t stop = (int32_t)(k0 + depth);
+            for (long i = 0; i < m; i++) {
+                cursor[i] = row(out + i * ldo, k0 == 0, pack, index, value, cursor[i], end[i], (int32_t)k0, stop);
+            }
+        }
+        if (trans_c) {
+            transpose(narrow, panel, m, width, c + j0 * ldc, ldc);
+        } else if (!direct) {
+            for (long i = 0; i < m; i++) memcpy(c + i * ldc + j0, narrow + i * panel, sizeof(float) * (size_t)width);
+        }
+    }
+}
+
 __attribute__((target("avx2,fma")))
 static void sparse_gemm_avx2(long m, long n, long k, const int32_t *begin, const int32_t *end,
                              const int32_t *index, const float *value, const float *b, long ldb,
                              int trans_b, float *c, long ldc, int trans_c, int32_t *cursor, float *narrow) {
     float pack[DEPTH * PANEL] __attribute__((aligned(32)));
-    for (long j0 = 0; j0 < n; j0 += PANEL) {
-        long width = n - j0 < PANEL ? n - j0 : PANEL;
-        // A last panel narrower than PANEL, or any panel of a transposed C, is computed full
-        // width into `narrow` (its packed columns past `width` are zero) and copied out.
-        int direct = width == PANEL && !trans_c;
-        float *out = direct ? c + j0 : narrow;
-        long ldo = direct ? ldc : PANEL;
-        for (long i = 0; i < m; i++) cursor[i] = begin[i];
-        for (long k0 = 0; k0 < k; k0 += DEPTH) {
-            long depth = k - k0 < DEPTH ? k - k0 : DEPTH;
-            pack_panel(b, ldb, trans_b, k0, depth, j0, width, pack, PANEL);
-            int32_t stop = (int32_t)(k0 + depth);
-            for (long i = 0; i < m; i++) {
-                float *o = out + i * ldo;
-                __m256 a0, a1, a2, a3, a4, a5, a6, a7;
-                if (k0 == 0) {
-                    a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = _mm256_setzero_ps();
-                } else {
-                    a0 = _mm256_loadu_ps(o); a1 = _mm256_loadu_ps(o + 8);
-                    a2 = _mm256_loadu_ps(o + 16); a3 = _mm256_loadu_ps(o + 24);
-                    a4 = _mm256_loadu_ps(o + 32); a5 = _mm256_loadu_ps(o + 40);
-                    a6 = _mm256_loadu_ps(o + 48); a7 = _mm256_loadu_ps(o + 56);
-                }
-                int32_t p = cursor[i], e = end[i];
-                for (; p < e && index[p] < stop; p++) {
-                    __m256 s = _mm256_broadcast_ss(value + p);
-                    const float *r = pack + (long)(index[p] - k0) * PANEL;
-                    a0 = _mm256_fmadd_ps(s, _mm256_load_ps(r), a0);
-                    a1 = _mm256_fmadd_ps(s, _mm256_load_ps(r + 8), a1);
-                    a2 = _mm256_fmadd_ps(s, _mm256_load_ps(r + 16), a2);
-                    a3 = _mm256_fmadd_ps(s, _mm256_load_ps(r + 24), a3);
-                    a4 = _mm256_fmadd_ps(s, _mm256_load_ps(r + 32), a4);
-                    a5 = _mm256_fmadd_ps(s, _mm256_load_ps(r + 40), a5);
-                    a6 = _mm256_fmadd_ps(s, _mm256_load_ps(r + 48), a6);
-                    a7 = _mm256_fmadd_ps(s, _mm256_load_ps(r + 56), a7);
-                }
-                cursor[i] = p;
-                _mm256_storeu_ps(o, a0); _mm256_storeu_ps(o + 8, a1);
-                _mm256_storeu_ps(o + 16, a2); _mm256_storeu_ps(o + 24, a3);
-                _mm256_storeu_ps(o + 32, a4); _mm256_storeu_ps(o + 40, a5);
-                _mm256_storeu_ps(o + 48, a6); _mm256_storeu_ps(o + 56, a7);
-            }
-        }
-        if (trans_c) {
-            transpose(narrow, PANEL, m, width, c + j0 * ldc, ldc);
-        } else if (!direct) {
-            for (long i = 0; i < m; i++) memcpy(c + i * ldc + j0, narrow + i * PANEL, sizeof(float) * (size_t)width);
-        }
-    }
+    sparse_gemm_panels(PANEL, DEPTH, panel_row_avx2, pack, m, n, k, begin, end, index, value, b, ldb, trans_b, c, ldc,
+                       trans_c, cursor, narrow);
 }
-
-// The same product 16 lanes wide: panels of PANEL512 columns, eight 16-float accumulators per
-// row, so one nonzero still feeds eight independent fused multiply-adds (FMA latency 4, two per
-// cycle). Each output sees the same fused multiply-adds in the same order as in sparse_gemm_avx2,
-// so the two give identical bits. The panel is as many bytes as the AVX2 one (DEPTH512 rows).
-enum { PANEL512 = 128, DEPTH512 = 64 };
 
 __attribute__((target("avx512f,avx2,fma")))
 static void sparse_gemm_avx512(long m, long n, long k, const int32_t *begin, const int32_t *end,
                                const int32_t *index, const float *value, const float *b, long ldb,
                                int trans_b, float *c, long ldc, int trans_c, int32_t *cursor, float *narrow) {
     float pack[DEPTH512 * PANEL512] __attribute__((aligned(64)));
-    for (long j0 = 0; j0 < n; j0 += PANEL512) {
-        long width = n - j0 < PANEL512 ? n - j0 : PANEL512;
-        int direct = width == PANEL512 && !trans_c;
-        float *out = direct ? c + j0 : narrow;
-        long ldo = direct ? ldc : PANEL512;
-        for (long i = 0; i < m; i++) cursor[i] = begin[i];
-        for (long k0 = 0; k0 < k; k0 += DEPTH512) {
-            long depth = k - k0 < DEPTH512 ? k - k0 : DEPTH512;
-            pack_panel(b, ldb, trans_b, k0, depth, j0, width, pack, PANEL512);
-            int32_t stop = (int32_t)(k0 + depth);
-            for (long i = 0; i < m; i++) {
-                float *o = out + i * ldo;
-                __m512 a0, a1, a2, a3, a4, a5, a6, a7;
-                if (k0 == 0) {
-                    a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = _mm512_setzero_ps();
-                } else {
-                    a0 = _mm512_loadu_ps(o); a1 = _mm512_loadu_ps(o + 16);
-                    a2 = _mm512_loadu_ps(o + 32); a3 = _mm512_loadu_ps(o + 48);
-                    a4 = _mm512_loadu_ps(o + 64); a5 = _mm512_loadu_ps(o + 80);
-                    a6 = _mm512_loadu_ps(o + 96); a7 = _mm512_loadu_ps(o + 112);
-                }
-                int32_t p = cursor[i], e = end[i];
-                for (; p < e && index[p] < stop; p++) {
-                    __m512 s = _mm512_set1_ps(value[p]);
-                    const float *r = pack + (long)(index[p] - k0) * PANEL512;
-                    a0 = _mm512_fmadd_ps(s, _mm512_load_ps(r), a0);
-                    a1 = _mm512_fmadd_ps(s, _mm512_load_ps(r + 16), a1);
-                    a2 = _mm512_fmadd_ps(s, _mm512_load_ps(r + 32), a2);
-                    a3 = _mm512_fmadd_ps(s, _mm512_load_ps(r + 48), a3);
-                    a4 = _mm512_fmadd_ps(s, _mm512_load_ps(r + 64), a4);
-                    a5 = _mm512_fmadd_ps(s, _mm512_load_ps(r + 80), a5);
-                    a6 = _mm512_fmadd_ps(s, _mm512_load_ps(r + 96), a6);
-                    a7 = _mm512_fmadd_ps(s, _mm512_load_ps(r + 112), a7);
-                }
-                cursor[i] = p;
-                _mm512_storeu_ps(o, a0); _mm512_storeu_ps(o + 16, a1);
-                _mm512_storeu_ps(o + 32, a2); _mm512_storeu_ps(o + 48, a3);
-                _mm512_storeu_ps(o + 64, a4); _mm512_storeu_ps(o + 80, a5);
-                _mm512_storeu_ps(o + 96, a6); _mm512_storeu_ps(o + 112, a7);
-            }
-        }
-        if (trans_c) {
-            transpose(narrow, PANEL512, m, width, c + j0 * ldc, ldc);
-        } else if (!direct) {
-            for (long i = 0; i < m; i++) memcpy(c + i * ldc + j0, narrow + i * PANEL512, sizeof(float) * (size_t)width);
-        }
-    }
+    sparse_gemm_panels(PANEL512, DEPTH512, panel_row_avx512, pack, m, n, k, begin, end, index, value, b, ldb, trans_b,
+                       c, ldc, trans_c, cursor, narrow);
 }
 
 // For each 8-bit mask of nonzero lanes, the lanes to keep, first to last (then zeros).
