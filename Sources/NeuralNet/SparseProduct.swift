@@ -24,9 +24,9 @@ final class CompressedLines {
     init(maxDensity: Double) { self.maxDensity = maxDensity }
 
     /// True when a product with this many output columns and inner terms per output is worth
-    /// trying sparse: the packed panels are at least 64 columns wide, small products are not worth a pass
-    /// over the operand, and the compressed copy of a huge operand (a full-batch pass) would cost
-    /// more memory than it saves time.
+    /// trying sparse: the packed panels are at least 64 columns wide, small products are not worth
+    /// a pass over the operand, and the compressed copy of a huge operand (a full-batch pass) would
+    /// cost more memory than it saves time.
     static func suits(lines: Int, length: Int, outputs: Int) -> Bool {
         outputs >= 64 && 2 * lines * length * outputs >= BLAS.parallelAbove && lines * length <= 1 << 21
     }
@@ -75,8 +75,6 @@ final class CompressedLines {
     /// `0..<count` cut into one range per thread, inner bounds on multiples of the kernel's
     /// panels (64 or 128 columns) so that only the last range has a narrow panel.
     static func columnParts(_ count: Int) -> [Range<Int>] {
-        BLAS.split(count, parts: max(1, min(ThreadPool.available, count / 64)), granule: panelWidth)
+        BLAS.split(count, parts: max(1, min(ThreadPool.available, count / 64)), granule: kernels_sparse_panel_width())
     }
-
-    static let panelWidth = kernels_sparse_panel_width()
 }
