@@ -316,34 +316,9 @@ static long compress_avx2(long outer, long inner, const float *a, long outer_str
 
 #endif
 
-static atomic_int vector_bits_limit = 512;
-
-int kernels_limit_vector_bits(int bits) {
-    return atomic_exchange(&vector_bits_limit, bits);
-}
-
-// The widest vectors the CPU has (512: AVX-512F; 256: AVX2 + FMA; 0: neither), capped by
-// kernels_limit_vector_bits.
-static int vector_bits(void) {
-    static atomic_int cached = -1;
-    int known = atomic_load_explicit(&cached, memory_order_relaxed);
-    if (known < 0) {
-        known = 0;
-#if defined(__x86_64__)
-        __builtin_cpu_init();
-        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-            known = __builtin_cpu_supports("avx512f") ? 512 : 256;
-        }
-#endif
-        atomic_store_explicit(&cached, known, memory_order_relaxed);
-    }
-    int limit = atomic_load_explicit(&vector_bits_limit, memory_order_relaxed);
-    return known < limit ? known : limit;
-}
-
 long kernels_sparse_panel_width(void) {
 #if defined(__x86_64__)
-    if (vector_bits() >= 512) return PANEL512;
+    if (kernels_vector_bits() >= 512) return PANEL512;
 #endif
     return 64;
 }
@@ -352,7 +327,7 @@ void kernels_sparse_gemm(long m, long n, long k, const int32_t *begin, const int
                          const int32_t *index, const float *value, const float *b, long ldb,
                          int trans_b, float *c, long ldc, int trans_c) {
 #if defined(__x86_64__)
-    int bits = vector_bits();
+    int bits = kernels_vector_bits();
     if (bits >= 256) {
         long panel = bits >= 512 ? PANEL512 : PANEL;
         int32_t *cursor = malloc(sizeof(int32_t) * (size_t)m);
@@ -378,7 +353,7 @@ void kernels_sparse_gemm(long m, long n, long k, const int32_t *begin, const int
 long kernels_compress(long outer, long inner, const float *a, long outer_stride, long inner_stride,
                       long at, long limit, int32_t *begin, int32_t *end, int32_t *index, float *value) {
 #if defined(__x86_64__)
-    if (vector_bits() >= 256) {
+    if (kernels_vector_bits() >= 256) {
         pthread_once(&keep_lanes_once, fill_keep_lanes);
         int by_columns = inner_stride != 1 && outer_stride == 1;
         float *lines = by_columns ? malloc(sizeof(float) * (size_t)(8 * inner)) : NULL;

@@ -73,18 +73,36 @@ extension Conv2D {
         let ph = (g.outHeight - p) / p + 1, pw = (ow - p) / p + 1
         let perSample = ph * pw * f
         let pooling = pool != nil
-        let chunk = fusedChunkSamples(g)
-        let parts = max(1, min(ThreadPool.available, n))
-        let patchesAll = cols.reserve(parts * chunk * positions * k)
-        let convAll = chunkOutput.reserve(parts * chunk * positions * f)
-        let transposed = Self.transposedPatches(g)
+        let direct = usesDirectKernels(g)
+        let parts = max(1, min(ThreadPool.available * (direct ? Self.directPartsPerThread : 1), n))
         let total = n * perSample
         let argmax = poolArgmax.reserve(pooling ? total : 0)
         var out = recycledOutput.take(count: total)
+        let biasValues = useBias ? parameters[1].value.data : zeroBias
+        if direct && n > 0 {
+            x.data.withUnsafeBufferPointer { xp in
+                parameters[0].value.data.withUnsafeBufferPointer { wp in
+                    biasValues.withUnsafeBufferPointer { bp in
+                        out.withUnsafeMutableBufferPointer { op in
+                            runParts(parts, count: n) { _, samples in
+                                let first = samples.lowerBound
+                                self.forwardDirect(
+                                    g, samples: samples.count, images: xp.baseAddress! + first * g.inputSize,
+                                    weights: wp.baseAddress!, bias: bp.baseAddress!, pool: p,
+                                    out: op.baseAddress! + first * perSample, argmax: pooling ? argmax + first * perSample : nil)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let chunk = fusedChunkSamples(g)
+        let patchesAll = cols.reserve(direct ? 0 : parts * chunk * positions * k)
+        let convAll = chunkOutput.reserve(direct ? 0 : parts * chunk * positions * f)
+        let transposed = Self.transposedPatches(g)
         let poolsFirst = activation == nil || activation == .relu
         let preload = poolsFirst && useBias
-        let biasValues = useBias ? parameters[1].value.data : zeroBias
-        if n > 0 {
+        if !direct && n > 0 {
             x.data.withUnsafeBufferPointer { xp in
                 parameters[0].value.data.withUnsafeBufferPointer { wp in
                     biasValues.withUnsafeBufferPointer { bp in
@@ -146,8 +164,9 @@ extension Conv2D {
     /// Backward from the pooled gradient: each chunk's conv-output gradient is the pooled
     /// gradient times the activation's derivative (at the pooled value, which is the conv output
     /// at the argmax), routed to the argmax position, zero elsewhere; then dW, db and dx as in
-    /// `backward`. Each thread takes its own samples and sums its own dW and db; the parts are
-    /// added in order, so a given thread count always gives the same result.
+    /// `backward` (a first layer on the direct kernels: dW and db in one pass, DirectConv.swift).
+    /// Each part takes its own samples and sums its own dW and db; the parts are added in order,
+    /// so a given thread count always gives the same result.
     func backwardPooled(_ dy: Tensor, input x: Tensor, pooled y: Tensor, geometry g: ConvGeometry) -> Tensor {
         let n = x.rows, positions = g.positions, k = g.patchSize, f = filters
         let p = fusedPoolSize, ow = g.outWidth
@@ -155,12 +174,9 @@ extension Conv2D {
         let perSample = ph * pw * f
         let tiles = ph * p == g.outHeight && pw * p == ow
         let chunk = fusedChunkSamples(g)
-        let parts = max(1, min(ThreadPool.available, n))
+        let direct = usesDirectKernels(g) && !needsInputGradient
+        let parts = max(1, min(ThreadPool.available * (direct ? Self.directPartsPerThread : 1), n))
         let transposed = Self.transposedPatches(g)
-        let patchesAll = cols.reserve(parts * chunk * positions * k)
-        let maskedAll = maskedGradient.reserve(parts * chunk * positions * f)
-        let pooledAll = pooledGradient.reserve(parts * chunk * perSample)
-        let patchGradientAll = needsInputGradient ? dcols.reserve(parts * chunk * positions * k) : nil
         // Per part: dW (k * f) and a chunk's bias sums (f) in Float, the part's bias sums in Double.
         let partStride = k * f + f
         let sums = biasScratch.reserve(parts * partStride)
@@ -169,65 +185,88 @@ extension Conv2D {
         var dx = [Float]()
         if needsInputGradient { dx = recycledGradient.take(count: x.count) }
         let kernel = parameters[0]
-        x.data.withUnsafeBufferPointer { xp in
-            y.data.withUnsafeBufferPointer { yp in
-                dy.data.withUnsafeBufferPointer { dyp in
-                    kernel.value.data.withUnsafeBufferPointer { wp in
-                        dx.withUnsafeMutableBufferPointer { dxp in
-                            runParts(parts, count: n) { part, samples in
-                                let patches = patchesAll + part * chunk * positions * k
-                                let masked = maskedAll + part * chunk * positions * f
-                                let pooled = pooledAll + part * chunk * perSample
-                                let dw = sums + part * partStride
-                                let biasSum = biasSums + part * f
-                                let chunkBias = dw + k * f
-                                biasSum.update(repeating: 0, count: f)
-                                dw.update(repeating: 0, count: k * f)
-                                for start in stride(from: samples.lowerBound, to: samples.upperBound, by: chunk) {
-                                    let m = min(chunk, samples.upperBound - start)
-                                    let rows = m * positions
-                                    for s in 0..<m {
-                                        let d0 = pooled + s * perSample
-                                        let at = (start + s) * perSample
-                                        self.maskGradient(
-                                            dyp.baseAddress! + at, output: yp.baseAddress! + at, rows: ph * pw, into: d0)
-                                        let image = masked + s * positions * f
-                                        if !tiles { image.update(repeating: 0, count: positions * f) }
-                                        MaxPool2D.routeImage(
-                                            d0, argmax: argmax + at, width: ow, outHeight: ph, outWidth: pw, pool: p, stride: p,
-                                            channels: f, into: image)
-                                    }
-                                    if self.useBias {
-                                        // The pooled gradients are the only non-zeros.
-                                        chunkBias.update(repeating: 0, count: f)
-                                        for r in 0..<m * ph * pw {
-                                            let row = pooled + r * f
-                                            for j in 0..<f { chunkBias[j] += row[j] }
+        if direct {
+            x.data.withUnsafeBufferPointer { xp in
+                y.data.withUnsafeBufferPointer { yp in
+                    dy.data.withUnsafeBufferPointer { dyp in
+                        runParts(parts, count: n) { part, samples in
+                            let dw = sums + part * partStride
+                            let biasSum = biasSums + part * f
+                            dw.update(repeating: 0, count: k * f)
+                            biasSum.update(repeating: 0, count: f)
+                            let first = samples.lowerBound, at = first * perSample
+                            self.weightGradientDirect(
+                                g, samples: samples.count, images: xp.baseAddress! + first * g.inputSize, dy: dyp.baseAddress! + at,
+                                pooled: yp.baseAddress! + at, argmax: argmax + at, pool: p, dw: dw, biasSum: biasSum)
+                        }
+                    }
+                }
+            }
+        } else {
+            let patchesAll = cols.reserve(parts * chunk * positions * k)
+            let maskedAll = maskedGradient.reserve(parts * chunk * positions * f)
+            let pooledAll = pooledGradient.reserve(parts * chunk * perSample)
+            let patchGradientAll = needsInputGradient ? dcols.reserve(parts * chunk * positions * k) : nil
+            x.data.withUnsafeBufferPointer { xp in
+                y.data.withUnsafeBufferPointer { yp in
+                    dy.data.withUnsafeBufferPointer { dyp in
+                        kernel.value.data.withUnsafeBufferPointer { wp in
+                            dx.withUnsafeMutableBufferPointer { dxp in
+                                runParts(parts, count: n) { part, samples in
+                                    let patches = patchesAll + part * chunk * positions * k
+                                    let masked = maskedAll + part * chunk * positions * f
+                                    let pooled = pooledAll + part * chunk * perSample
+                                    let dw = sums + part * partStride
+                                    let biasSum = biasSums + part * f
+                                    let chunkBias = dw + k * f
+                                    biasSum.update(repeating: 0, count: f)
+                                    dw.update(repeating: 0, count: k * f)
+                                    for start in stride(from: samples.lowerBound, to: samples.upperBound, by: chunk) {
+                                        let m = min(chunk, samples.upperBound - start)
+                                        let rows = m * positions
+                                        for s in 0..<m {
+                                            let d0 = pooled + s * perSample
+                                            let at = (start + s) * perSample
+                                            self.maskGradient(
+                                                dyp.baseAddress! + at, output: yp.baseAddress! + at, rows: ph * pw, into: d0)
+                                            let image = masked + s * positions * f
+                                            if !tiles { image.update(repeating: 0, count: positions * f) }
+                                            MaxPool2D.routeImage(
+                                                d0, argmax: argmax + at, width: ow, outHeight: ph, outWidth: pw, pool: p, stride: p,
+                                                channels: f, into: image)
                                         }
-                                        for j in 0..<f { biasSum[j] += Double(chunkBias[j]) }
-                                    }
-                                    let image0 = xp.baseAddress! + start * g.inputSize
-                                    if transposed {
-                                        g.im2colTransposed(image0, samples: m, rowLength: rows, into: patches)
-                                    } else {
-                                        g.im2col(image0, samples: m, into: patches)
-                                    }
-                                    BLAS.gemm(
-                                        transA: !transposed, m: k, n: f, k: rows, a: patches, lda: transposed ? rows : k,
-                                        b: masked, ldb: f, beta: 1, c: dw, ldc: f)
-                                    guard let patchGradientAll else { continue }
-                                    let patchGradient = patchGradientAll + part * chunk * positions * k
-                                    let imageGradient = dxp.baseAddress! + start * g.inputSize
-                                    if transposed {
+                                        if self.useBias {
+                                            // The pooled gradients are the only non-zeros.
+                                            chunkBias.update(repeating: 0, count: f)
+                                            for r in 0..<m * ph * pw {
+                                                let row = pooled + r * f
+                                                for j in 0..<f { chunkBias[j] += row[j] }
+                                            }
+                                            for j in 0..<f { biasSum[j] += Double(chunkBias[j]) }
+                                        }
+                                        let image0 = xp.baseAddress! + start * g.inputSize
+                                        if transposed {
+                                            g.im2colTransposed(image0, samples: m, rowLength: rows, into: patches)
+                                        } else {
+                                            g.im2col(image0, samples: m, into: patches)
+                                        }
                                         BLAS.gemm(
-                                            transB: true, m: k, n: rows, k: f, a: wp.baseAddress!, lda: f,
-                                            b: masked, ldb: f, c: patchGradient, ldc: rows)
-                                        g.col2imTransposed(patchGradient, samples: m, rowLength: rows, into: imageGradient)
-                                    } else {
-                                        BLAS.gemm(
-                                            transB: true, m: rows, n: k, k: f, a: masked, lda: f,
-                                            b: wp.baseAddress!, ldb: f, c: patchGradient, ldc: k)
-                                        g.col2im(patchGradient, samples: m, into: imageGradient)
+                                            transA: !transposed, m: k, n: f, k: rows, a: patches, lda: transposed ? rows : k,
+                                            b: masked, ldb: f, beta: 1, c: dw, ldc: f)
+                                        guard let patchGradientAll else { continue }
+                                        let patchGradient = patchGradientAll + part * chunk * positions * k
+                                        let imageGradient = dxp.baseAddress! + start * g.inputSize
+                                        if transposed {
+                                            BLAS.gemm(
+                                                transB: true, m: k, n: rows, k: f, a: wp.baseAddress!, lda: f,
+                                                b: masked, ldb: f, c: patchGradient, ldc: rows)
+                                            g.col2imTransposed(patchGradient, samples: m, rowLength: rows, into: imageGradient)
+                                        } else {
+                                            BLAS.gemm(
+                                                transB: true, m: rows, n: k, k: f, a: masked, lda: f,
+                                                b: wp.baseAddress!, ldb: f, c: patchGradient, ldc: k)
+                                            g.col2im(patchGradient, samples: m, into: imageGradient)
+                                        }
                                     }
                                 }
                             }

@@ -4,7 +4,7 @@
 #include <stdint.h>
 
 /// Loops that need wider vectors than Swift can emit for a baseline x86-64 build: each has a
-/// 256-bit version picked at run time and a portable one.
+/// 256-bit version (and some a 512-bit one) picked at run time, and a portable one or a fallback.
 
 /// Keras Adam on n values: m' = b1·m + (1-b1)·g; v' = b2·v + (1-b2)·g·g; w' = w - alpha·m'/(√v' + eps).
 /// Outputs may alias their inputs. The AVX and portable versions do the same operations in the same
@@ -44,14 +44,51 @@ void kernels_sparse_gemm(long m, long n, long k, const int32_t *begin, const int
 /// that split the columns between threads cut them on multiples of it.
 long kernels_sparse_panel_width(void);
 
-/// Caps the vector width the sparse kernels use (512, 256, or 0 for the portable loops; the CPU's
-/// own limit still applies) and returns the previous cap. For tests and comparisons: the 512- and
-/// 256-bit products give identical bits, so a cap changes speed only.
+/// The widest vectors the kernels use on this CPU (512: AVX-512F; 256: AVX2 + FMA; 0: neither),
+/// within the cap set by kernels_limit_vector_bits.
+int kernels_vector_bits(void);
+
+/// Caps the vector width the sparse and convolution kernels use (512, 256, or 0 for the portable
+/// loops and the im2col path; the CPU's own limit still applies) and returns the previous cap. For
+/// tests and comparisons: the 512- and 256-bit kernels give identical bits, so a cap changes speed only.
 int kernels_limit_vector_bits(int bits);
 
 /// The portable loop behind `kernels_sparse_gemm`, callable directly so tests cover it on any CPU.
 void kernels_sparse_gemm_portable(long m, long n, long k, const int32_t *begin, const int32_t *end,
                                   const int32_t *index, const float *value, const float *b, long ldb,
                                   int trans_b, float *c, long ldc, int trans_c);
+
+/// The geometry of a convolution (the fields of NeuralNet's ConvGeometry): output (oy, ox) covers
+/// input rows oy·stride - pad_top + i, columns ox·stride - pad_left + j for the kernel's (i, j);
+/// positions outside the image read zeros.
+typedef struct {
+    long height, width, kernel_h, kernel_w, stride, pad_top, pad_left, out_h, out_w;
+} kernels_conv_shape;
+
+/// Direct convolution for single-channel images (a first conv layer): no patch matrix, no sgemm.
+/// Im2col + sgemm spends a third of its time packing such skinny products (k = 25 for a 5x5
+/// kernel); these keep each position's filters in vector registers and read the image in place.
+///
+/// Whether the kernels below run `filters` filters on this CPU (AVX2 + FMA, filters a multiple of 8).
+int kernels_conv1_supported(long filters);
+
+/// For each of `samples` images (height x width x 1, consecutive), the convolution with `weights`
+/// (kernel_h x kernel_w x filters): each output is the bias, then one fused multiply-add per tap in
+/// (i, j) order, so every vector width gives the same bits. With pool 1, writes the outputs
+/// (out_h, out_w, filters) per sample; with pool p > 1, max pools p x p windows at stride p
+/// (out_h / p by out_w / p per sample) and writes each pooled value's window position (i·p + j, the
+/// first of equal maxima) to argmax. relu clamps the written values at zero. Returns 0, or -1 when
+/// unsupported (see kernels_conv1_supported) or out of memory, having written nothing.
+int kernels_conv1_forward(const kernels_conv_shape *shape, long samples, const float *images, const float *weights,
+                          const float *bias, long filters, long pool, int relu, float *out, int32_t *argmax);
+
+/// Weight and bias gradients after a pooled kernels_conv1_forward (pool > 1): `gradient` is the
+/// loss gradient of the pooled outputs; where `pooled` (the relu-clamped pooled outputs, or NULL
+/// without relu) is not positive it counts as zero. Each pooled gradient belongs to the conv output
+/// at its argmax. Adds to dw (kernel_h x kernel_w x filters) and bias_sum (Double, per sample).
+/// Returns 0, or -1 as kernels_conv1_forward, having changed nothing.
+int kernels_conv1_pooled_weight_gradient(const kernels_conv_shape *shape, long samples, const float *images,
+                                         const float *gradient, const float *pooled, const int32_t *argmax,
+                                         long filters, long pool, float *dw, double *bias_sum);
 
 #endif
