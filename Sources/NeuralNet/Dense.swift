@@ -95,6 +95,7 @@ public final class Dense: OutputActivationLayer, InputGradientOptional {
                     withBias { b in
                         let blocks = BLAS.rowBlocks(m: n, n: u, k: k)
                         if CompressedLines.suits(lines: n, length: k, outputs: u),
+                            !inputRows.looksTooDense(lines: n, length: k, of: xp.baseAddress!, lineStride: k, step: 1),
                             inputRows.compressRows(of: xp.baseAddress!, blocks: blocks, length: k)
                         {
                             // Mostly zeros (relu and dropout upstream): skip them, each thread
@@ -257,7 +258,9 @@ public final class Dense: OutputActivationLayer, InputGradientOptional {
     private func weightGradientProduct(x: UnsafePointer<Float>, g: UnsafePointer<Float>, batch n: Int) -> WeightGradientProduct {
         let k = inputFeatures, u = units
         let byInput = CompressedLines.suits(lines: k, length: n, outputs: u)
+            && !inputColumns.looksTooDense(lines: k, length: n, of: x, lineStride: 1, step: k)
         let byGradient = CompressedLines.suits(lines: u, length: n, outputs: k)
+            && !gradientColumns.looksTooDense(lines: u, length: n, of: g, lineStride: 1, step: u)
         guard byInput || byGradient else { return .dense }
         if byInput { inputColumns.reserve(lines: k, length: n) }
         if byGradient { gradientColumns.reserve(lines: u, length: n) }
