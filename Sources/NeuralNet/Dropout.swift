@@ -1,8 +1,11 @@
+import CKernels
+
 /// Inverted dropout, Keras's `Dropout(rate)`: in training each value is zeroed with probability
 /// `rate` and the kept ones are scaled by 1 / (1 - rate), so inference is the identity.
 ///
-/// The mask comes from the RNG passed to `forward` (four 16-bit draws per `next()`), so a fixed
-/// seed replays the same mask; backward multiplies by that same mask.
+/// The mask comes from the RNG passed to `forward`: one `next()` per batch keys a hash of each
+/// value's index (`kernels_dropout`), so a fixed seed replays the same mask, threads draw their
+/// shares in parallel, and backward recomputes the mask instead of storing it.
 ///
 ///     let drop = Dropout(rate: 0.2)
 public final class Dropout: Layer {
@@ -11,12 +14,12 @@ public final class Dropout: Layer {
     public let rate: Double
     public var parameters: [Parameter] { [] }
 
-    /// 0 or 1 / (1 - rate) per value of the last training batch.
-    private let mask = ScratchBuffer<Float>()
-    /// The last batch's random draws, 16 bits per value.
-    private let random = ScratchBuffer<UInt64>()
-    /// Values covered by `mask`; nil when the last forward was the identity.
-    private var maskCount: Int?
+    /// The last training batch's mask: its key and size; nil when the last forward was the identity.
+    private var mask: (seed: UInt64, count: Int)?
+    /// The last output's and input gradient's storage, reused by the next batch once nobody else
+    /// holds it (a fresh 3.7 MB array per batch costs page faults).
+    private var recycledOutput = RecycledArray()
+    private var recycledGradient = RecycledArray()
 
     /// - Parameter rate: fraction of values dropped in training, in [0, 1).
     public init(rate: Double) {
@@ -32,53 +35,36 @@ public final class Dropout: Layer {
 
     public func forward(_ x: Tensor, training: Bool, rng: inout RNG) -> Tensor {
         guard training && rate > 0 else {
-            maskCount = nil
+            mask = nil
             return x
         }
-        let total = x.count
-        let m = mask.reserve(total)
-        maskCount = total
-        // A value is dropped when its 16 random bits fall below rate * 2^16: four values per
-        // `next()`, and a rate resolution of 1/65536, far finer than any rate anyone picks.
-        // The draws are serial; turning them into the mask and the output is a parallel pass.
-        let words = random.reserve((total + 3) / 4)
-        for i in 0..<(total + 3) / 4 { words[i] = rng.next().littleEndian }
-        let draws = UnsafeRawPointer(words).assumingMemoryBound(to: UInt16.self)
-        let threshold = UInt16(min((rate * 65_536).rounded(), 65_535))
-        let scale = Float(1 / (1 - rate))
-        let out = [Float](unsafeUninitializedCapacity: total) { buffer, count in
-            count = total
-            guard let o = buffer.baseAddress else { return }
-            x.data.withUnsafeBufferPointer { xp in
-                let v = xp.baseAddress!
-                parallelFor(total, minimumPerPart: 1 << 16) { part in
-                    for i in part {
-                        let keep = draws[i] < threshold ? 0 : scale
-                        m[i] = keep
-                        o[i] = v[i] * keep
-                    }
-                }
-            }
-        }
-        return Tensor(shape: x.shape, data: out)
+        let seed = rng.next()
+        mask = (seed, x.count)
+        return Tensor(shape: x.shape, data: apply(seed: seed, to: x.data, into: &recycledOutput))
     }
 
     public func backward(_ dy: Tensor) -> Tensor {
-        guard let count = maskCount else { return dy }
-        precondition(dy.count == count, "Dropout \(name): gradient of \(dy.count) values for \(count) outputs")
-        return Tensor(shape: dy.shape, data: Self.multiply(dy.data, by: mask.pointer))
+        guard let mask else { return dy }
+        precondition(dy.count == mask.count, "Dropout \(name): gradient of \(dy.count) values for \(mask.count) outputs")
+        return Tensor(shape: dy.shape, data: apply(seed: mask.seed, to: dy.data, into: &recycledGradient))
     }
 
-    private static func multiply(_ values: [Float], by m: UnsafePointer<Float>) -> [Float] {
-        [Float](unsafeUninitializedCapacity: values.count) { out, count in
-            count = values.count
-            guard let o = out.baseAddress else { return }
-            values.withUnsafeBufferPointer { v in
-                let x = v.baseAddress!
-                parallelFor(v.count, minimumPerPart: 1 << 16) { part in
-                    for i in part { o[i] = x[i] * m[i] }
+    /// The values times the mask keyed by `seed` (0, or 1 / (1 - rate)), in parallel. A rate
+    /// resolves to 1/2³², far finer than any rate anyone picks.
+    private func apply(seed: UInt64, to values: [Float], into recycled: inout RecycledArray) -> [Float] {
+        let threshold = UInt32(min((rate * 4_294_967_296).rounded(), 4_294_967_295))
+        let scale = Float(1 / (1 - rate))
+        var out = recycled.take(count: values.count)
+        values.withUnsafeBufferPointer { vp in
+            out.withUnsafeMutableBufferPointer { op in
+                let v = vp.baseAddress!, o = op.baseAddress!
+                parallelFor(vp.count, minimumPerPart: 1 << 16) { part in
+                    let i = part.lowerBound
+                    kernels_dropout(part.count, i, v + i, o + i, seed, threshold, scale)
                 }
             }
         }
+        recycled.keep(out)
+        return out
     }
 }

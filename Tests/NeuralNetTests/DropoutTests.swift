@@ -1,3 +1,4 @@
+import CKernels
 import NeuralNet
 import XCTest
 
@@ -54,6 +55,34 @@ final class DropoutTests: XCTestCase {
         XCTAssertEqual(ya, layer.forward(x, training: true, rng: &b))
         XCTAssertEqual(a, b)
         XCTAssertNotEqual(ya, layer.forward(x, training: true, rng: &c))
+    }
+
+    /// The mask is a function of each value's index and the batch's key: the same for any number
+    /// of threads and any vector width, and backward applies that same mask.
+    func testMaskDoesNotDependOnThreadsOrVectorWidth() {
+        let threads = BLAS.threads
+        defer {
+            BLAS.threads = threads
+            kernels_limit_vector_bits(512)
+        }
+        // Large enough that every thread gets a share.
+        let x = Tensor(shape: [4, 100_000], data: Reference.random(400_000, seed: 2))
+        var first: (y: Tensor, dx: Tensor)?
+        for (count, bits) in [(1, 512), (2, 512), (3, 256), (2, 0)] as [(Int, Int32)] {
+            BLAS.threads = count
+            kernels_limit_vector_bits(bits)
+            let layer = Dropout(rate: 0.3)
+            var rng = RNG(seed: 21)
+            let y = layer.forward(x, training: true, rng: &rng)
+            let dx = layer.backward(Tensor(shape: x.shape, repeating: 1))
+            XCTAssertEqual(y.data.filter { $0 == 0 }.count, dx.data.filter { $0 == 0 }.count)
+            for i in stride(from: 0, to: x.count, by: 97) { XCTAssertEqual(y[i] == 0, dx[i] == 0, "value \(i)") }
+            if let first {
+                XCTAssertEqual(y, first.y, "\(count) threads, \(bits) bits")
+                XCTAssertEqual(dx, first.dx, "\(count) threads, \(bits) bits")
+            }
+            first = (y, dx)
+        }
     }
 
     func testDescription() throws {

@@ -13,6 +13,12 @@ void kernels_adam(long n, const float *w, const float *g, const float *m, const 
                   float *w_out, float *m_out, float *v_out,
                   float alpha, float beta1, float beta2, float epsilon);
 
+/// Inverted dropout of values first ..< first + n of a batch (x and out point at value `first`):
+/// out[i] = x[i] · 0 when a hash of (i, seed) falls below `threshold` (rate · 2³²), else x[i] ·
+/// scale. The mask is a function of (i, seed), so any split of the batch between threads draws the
+/// same one, and backward is the same call on the gradient. Every vector width gives the same bits.
+void kernels_dropout(long n, long first, const float *x, float *out, uint64_t seed, uint32_t threshold, float scale);
+
 /// Products with one sparse operand, for activations that are mostly zeros (relu outputs after
 /// dropout: ~20-40 % nonzero once a network has trained a little). Skipping the zeros beats a dense
 /// sgemm below roughly half density; the caller decides (see SparseProduct.swift).
