@@ -58,6 +58,93 @@ enum { TAP_GROUP = 5 };
 #undef SUFFIX
 #undef TARGET
 #undef SPLAT
+
+// The weight gradient for 2 x 2 pools at stride 1 on AVX-512: only the argmax position of each
+// window has a nonzero gradient, so instead of four multiply-adds per window (one per position,
+// three of them by zero) each lane takes the image value under its own argmax: the window's four
+// candidates for a tap are two pairs of adjacent floats, each broadcast to a register, and a
+// two-source permute picks lane by lane (index (a & 1) + 16·(a >> 1) for argmax a). Each lane adds the same nonzero terms in the
+// same order as weight_gradient_avx2 (window by window), so the widths still give the same bits.
+enum { GATHER_TAPS = 9 };  // 9 taps x 2 vectors = 18 accumulators, leaving room for the operands
+
+// p[0], p[1] repeated across the lanes (one broadcast load, no shuffle).
+static inline __attribute__((always_inline, target("avx512f,avx2,fma"))) __m512 pair(const float *p) {
+    double d;
+    memcpy(&d, p, sizeof d);
+    return _mm512_castpd_ps(_mm512_set1_pd(d));
+}
+
+// dw[t][fb ..< fb + 16·nv] for taps t0 ..< t0 + GATHER_TAPS (past `taps`: computed on tap 0,
+// not stored) over one sample's windows, from their gradients and permute indices.
+static inline __attribute__((always_inline, target("avx512f,avx2,fma")))
+void pool2_taps(const struct conv_plan *plan, const float *img, const float *gradient, const int32_t *lane_index,
+                long t0, long fb, int nv, float *dw) {
+    long f = plan->filters, pw = plan->pooled_w, rs = plan->row_stride;
+    long tap[GATHER_TAPS];
+    __m512 acc[GATHER_TAPS][2];
+    for (int t = 0; t < GATHER_TAPS; t++) {
+        int real = t0 + t < plan->taps;
+        tap[t] = real ? plan->tap[t0 + t] : 0;
+        for (int v = 0; v < nv; v++) acc[t][v] = real ? _mm512_loadu_ps(dw + (t0 + t) * f + fb + 16 * v) : _mm512_setzero_ps();
+    }
+    for (long py = 0; py < plan->pooled_h; py++) {
+        for (long px = 0; px < pw; px++) {
+            const float *top = img + 2 * py * rs + 2 * px, *bottom = top + rs;
+            long w = py * pw + px;
+            __m512 g[2];
+            __m512i index[2];
+            for (int v = 0; v < nv; v++) {
+                g[v] = _mm512_loadu_ps(gradient + w * f + fb + 16 * v);
+                index[v] = _mm512_loadu_si512(lane_index + w * f + fb + 16 * v);
+            }
+            for (int t = 0; t < GATHER_TAPS; t++) {
+                __m512 upper = pair(top + tap[t]), lower = pair(bottom + tap[t]);
+                for (int v = 0; v < nv; v++) {
+                    acc[t][v] = _mm512_fmadd_ps(_mm512_permutex2var_ps(upper, index[v], lower), g[v], acc[t][v]);
+                }
+            }
+        }
+    }
+    for (int t = 0; t < GATHER_TAPS && t0 + t < plan->taps; t++) {
+        for (int v = 0; v < nv; v++) _mm512_storeu_ps(dw + (t0 + t) * f + fb + 16 * v, acc[t][v]);
+    }
+}
+
+__attribute__((target("avx512f,avx2,fma")))
+static void weight_gradient_pool2_avx512(const struct conv_plan *plan, long samples, const float *images,
+                                         const float *dy, const float *pooled, const int32_t *argmax, float *dw,
+                                         double *bias_sum, float *padded, float *gradient, int32_t *lane_index,
+                                         float *sample_bias) {
+    long f = plan->filters, windows = plan->pooled_h * plan->pooled_w;
+    for (long n = 0; n < samples; n++) {
+        const float *img = source_image(plan, images + n * plan->image_size, padded);
+        // Each window's gradient (zero where relu clipped the pooled value) and permute index.
+        for (long c = 0; c < f; c++) sample_bias[c] = 0;
+        for (long w = 0; w < windows; w++) {
+            for (long c = 0; c < f; c += 16) {
+                long k = (n * windows + w) * f + c;
+                __m512 g = _mm512_loadu_ps(dy + k);
+                if (pooled) g = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(_mm512_loadu_ps(pooled + k), _mm512_setzero_ps(), _CMP_GT_OQ), g);
+                _mm512_storeu_ps(sample_bias + c, _mm512_add_ps(_mm512_loadu_ps(sample_bias + c), g));
+                _mm512_storeu_ps(gradient + w * f + c, g);
+                __m512i a = _mm512_loadu_si512(argmax + k);
+                __m512i index = _mm512_add_epi32(_mm512_and_si512(a, _mm512_set1_epi32(1)),
+                                                 _mm512_slli_epi32(_mm512_srli_epi32(a, 1), 4));
+                _mm512_storeu_si512(lane_index + w * f + c, index);
+            }
+        }
+        for (long fb = 0; fb < f; fb += 32) {
+            for (long t0 = 0; t0 < plan->taps; t0 += GATHER_TAPS) {
+                if (f - fb >= 32) {
+                    pool2_taps(plan, img, gradient, lane_index, t0, fb, 2, dw);
+                } else {
+                    pool2_taps(plan, img, gradient, lane_index, t0, fb, 1, dw);
+                }
+            }
+        }
+        for (long c = 0; c < f; c++) bias_sum[c] += sample_bias[c];
+    }
+}
 #endif
 
 // The vector width for `filters` filters: 512 or 256 bits, 0 when neither applies.
@@ -136,23 +223,26 @@ int kernels_conv1_pooled_weight_gradient(const kernels_conv_shape *shape, long s
     struct conv_plan plan;
     float *padded, *band;
     if (make_plan(shape, filters, pool, &plan, &padded, &band)) return -1;
+    // Per sample: the bias sums; with AVX-512 for 2 x 2 pools, the window gradients and indices.
+    int gather = width == 512 && pool == 2 && shape->stride == 1;
+    long windows = plan.pooled_h * plan.pooled_w * filters;
     float *sample_bias = malloc(sizeof(float) * (size_t)filters);
-    if (!sample_bias) {
-        free(plan.tap);
-        free(padded);
-        free(band);
-        return -1;
-    }
+    float *gathered = gather ? malloc(sizeof(float) * (size_t)(2 * windows)) : NULL;
+    int status = sample_bias && (gathered || !gather) ? 0 : -1;
 #if defined(__x86_64__)
-    if (width == 512) {
+    if (status == 0 && gather) {
+        weight_gradient_pool2_avx512(&plan, samples, images, gradient, pooled, argmax, dw, bias_sum, padded, gathered,
+                                     (int32_t *)(gathered + windows), sample_bias);
+    } else if (status == 0 && width == 512) {
         weight_gradient_avx512(&plan, samples, images, gradient, pooled, argmax, dw, bias_sum, padded, band, sample_bias);
-    } else {
+    } else if (status == 0) {
         weight_gradient_avx2(&plan, samples, images, gradient, pooled, argmax, dw, bias_sum, padded, band, sample_bias);
     }
 #endif
+    free(gathered);
     free(sample_bias);
     free(plan.tap);
     free(padded);
     free(band);
-    return 0;
+    return status;
 }

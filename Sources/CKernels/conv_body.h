@@ -144,7 +144,9 @@ static void W(forward)(const struct conv_plan *plan, long samples, const float *
 
 // dw[t][fb ..< fb + nv·VL] += Σ over the band's positions of image value at tap t times the
 // band gradient, for taps t0 ..< t0 + TAP_GROUP (past `taps`: computed on tap 0, not stored).
-INLINE void W(weight_group)(const struct conv_plan *plan, const float *img, long r0, long rows, long cols,
+// Positions go window by window, so each lane adds its one nonzero term per window (at the
+// argmax) in window order, as weight_gradient_pool2_avx512 does.
+INLINE void W(weight_group)(const struct conv_plan *plan, const float *img, long r0, long cols,
                             const float *grad, long t0, long fb, int nv, float *dw) {
     long f = plan->filters, s = plan->stride, rs = plan->row_stride;
     long tap[TAP_GROUP];
@@ -154,16 +156,19 @@ INLINE void W(weight_group)(const struct conv_plan *plan, const float *img, long
         tap[g] = real ? plan->tap[t0 + g] : 0;
         for (int v = 0; v < nv; v++) acc[g][v] = real ? W(load)(dw + (t0 + g) * f + fb + v * VL) : (W(vec)){0};
     }
-    for (long i = 0; i < rows; i++) {
-        const float *row = img + (r0 + i) * s * rs;
-        for (long c = 0; c < cols; c++) {
-            const float *src = row + c * s;
-            const float *d = grad + (i * cols + c) * f + fb;
-            W(vec) m[2];
-            for (int v = 0; v < nv; v++) m[v] = W(load)(d + v * VL);
-            for (int g = 0; g < TAP_GROUP; g++) {
-                W(vec) x = W(splat)(src[tap[g]]);
-                for (int v = 0; v < nv; v++) acc[g][v] = W(fma)(x, m[v], acc[g][v]);
+    long p = plan->pool;
+    for (long c0 = 0; c0 < cols; c0 += p) {
+        for (long i = 0; i < p; i++) {
+            const float *row = img + (r0 + i) * s * rs;
+            for (long c = c0; c < c0 + p; c++) {
+                const float *src = row + c * s;
+                const float *d = grad + (i * cols + c) * f + fb;
+                W(vec) m[2];
+                for (int v = 0; v < nv; v++) m[v] = W(load)(d + v * VL);
+                for (int g = 0; g < TAP_GROUP; g++) {
+                    W(vec) x = W(splat)(src[tap[g]]);
+                    for (int v = 0; v < nv; v++) acc[g][v] = W(fma)(x, m[v], acc[g][v]);
+                }
             }
         }
     }
@@ -203,9 +208,9 @@ static void W(weight_gradient)(const struct conv_plan *plan, long samples, const
                 int nv = f - fb >= 2 * VL ? 2 : 1;
                 for (long t0 = 0; t0 < plan->taps; t0 += TAP_GROUP) {
                     if (nv == 2) {
-                        W(weight_group)(plan, img, py * p, p, cols, band, t0, fb, 2, dw);
+                        W(weight_group)(plan, img, py * p, cols, band, t0, fb, 2, dw);
                     } else {
-                        W(weight_group)(plan, img, py * p, p, cols, band, t0, fb, 1, dw);
+                        W(weight_group)(plan, img, py * p, cols, band, t0, fb, 1, dw);
                     }
                 }
                 fb += nv * VL;
