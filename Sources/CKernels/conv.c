@@ -1,5 +1,6 @@
 // Direct convolution of single-channel images: see CKernels.h for the contract and why.
 #include "CKernels.h"
+#include "hash.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -112,18 +113,19 @@ void pool2_taps(const struct conv_plan *plan, const float *img, const float *gra
 
 __attribute__((target("avx512f,avx2,fma")))
 static void weight_gradient_pool2_avx512(const struct conv_plan *plan, long samples, const float *images,
-                                         const float *dy, const float *pooled, const int32_t *argmax, float *dw,
+                                         const float *dy, const float *pooled, float scale, const int32_t *argmax, float *dw,
                                          double *bias_sum, float *padded, float *gradient, int32_t *lane_index,
                                          float *sample_bias) {
     long f = plan->filters, windows = plan->pooled_h * plan->pooled_w;
     for (long n = 0; n < samples; n++) {
         const float *img = source_image(plan, images + n * plan->image_size, padded);
-        // Each window's gradient (zero where relu clipped the pooled value) and permute index.
+        // Each window's gradient (times the dropout scale, zero where relu clipped the pooled value
+        // or dropout dropped it) and permute index.
         for (long c = 0; c < f; c++) sample_bias[c] = 0;
         for (long w = 0; w < windows; w++) {
             for (long c = 0; c < f; c += 16) {
                 long k = (n * windows + w) * f + c;
-                __m512 g = _mm512_loadu_ps(dy + k);
+                __m512 g = _mm512_mul_ps(_mm512_loadu_ps(dy + k), _mm512_set1_ps(scale));
                 if (pooled) g = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(_mm512_loadu_ps(pooled + k), _mm512_setzero_ps(), _CMP_GT_OQ), g);
                 _mm512_storeu_ps(sample_bias + c, _mm512_add_ps(_mm512_loadu_ps(sample_bias + c), g));
                 _mm512_storeu_ps(gradient + w * f + c, g);
@@ -196,17 +198,18 @@ static int make_plan(const kernels_conv_shape *shape, long filters, long pool, s
 }
 
 int kernels_conv1_forward(const kernels_conv_shape *shape, long samples, const float *images, const float *weights,
-                          const float *bias, long filters, long pool, int relu, float *out, int32_t *argmax) {
+                          const float *bias, long filters, long pool, int relu, const kernels_dropout_key *dropout,
+                          float *out, int32_t *argmax) {
     int width = width_for(filters);
-    if (!width || pool < 1) return -1;
+    if (!width || pool < 1 || (dropout && pool == 1)) return -1;
     struct conv_plan plan;
     float *padded, *band;
     if (make_plan(shape, filters, pool, &plan, &padded, &band)) return -1;
 #if defined(__x86_64__)
     if (width == 512) {
-        forward_avx512(&plan, samples, images, weights, bias, relu, out, argmax, padded, band);
+        forward_avx512(&plan, samples, images, weights, bias, relu, dropout, out, argmax, padded, band);
     } else {
-        forward_avx2(&plan, samples, images, weights, bias, relu, out, argmax, padded, band);
+        forward_avx2(&plan, samples, images, weights, bias, relu, dropout, out, argmax, padded, band);
     }
 #endif
     free(plan.tap);
@@ -216,8 +219,8 @@ int kernels_conv1_forward(const kernels_conv_shape *shape, long samples, const f
 }
 
 int kernels_conv1_pooled_weight_gradient(const kernels_conv_shape *shape, long samples, const float *images,
-                                         const float *gradient, const float *pooled, const int32_t *argmax,
-                                         long filters, long pool, float *dw, double *bias_sum) {
+                                         const float *gradient, const float *pooled, float scale,
+                                         const int32_t *argmax, long filters, long pool, float *dw, double *bias_sum) {
     int width = width_for(filters);
     if (!width || pool < 2) return -1;
     struct conv_plan plan;
@@ -231,12 +234,12 @@ int kernels_conv1_pooled_weight_gradient(const kernels_conv_shape *shape, long s
     int status = sample_bias && (gathered || !gather) ? 0 : -1;
 #if defined(__x86_64__)
     if (status == 0 && gather) {
-        weight_gradient_pool2_avx512(&plan, samples, images, gradient, pooled, argmax, dw, bias_sum, padded, gathered,
+        weight_gradient_pool2_avx512(&plan, samples, images, gradient, pooled, scale, argmax, dw, bias_sum, padded, gathered,
                                      (int32_t *)(gathered + windows), sample_bias);
     } else if (status == 0 && width == 512) {
-        weight_gradient_avx512(&plan, samples, images, gradient, pooled, argmax, dw, bias_sum, padded, band, sample_bias);
+        weight_gradient_avx512(&plan, samples, images, gradient, pooled, scale, argmax, dw, bias_sum, padded, band, sample_bias);
     } else if (status == 0) {
-        weight_gradient_avx2(&plan, samples, images, gradient, pooled, argmax, dw, bias_sum, padded, band, sample_bias);
+        weight_gradient_avx2(&plan, samples, images, gradient, pooled, scale, argmax, dw, bias_sum, padded, band, sample_bias);
     }
 #endif
     free(gathered);

@@ -10,6 +10,7 @@
 
 typedef float W(vec) __attribute__((vector_size(VL * 4), aligned(4)));
 typedef int32_t W(ivec) __attribute__((vector_size(VL * 4), aligned(4)));
+typedef uint32_t W(uvec) __attribute__((vector_size(VL * 4), aligned(4)));
 
 INLINE W(vec) W(load)(const float *p) { return *(const W(vec) *)p; }
 INLINE void W(store)(float *p, W(vec) v) { *(W(vec) *)p = v; }
@@ -21,6 +22,14 @@ INLINE W(vec) W(select)(W(ivec) mask, W(vec) a, W(vec) b) {
 }
 INLINE W(ivec) W(select_int)(W(ivec) mask, W(ivec) a, W(ivec) b) { return (a & mask) | (b & ~mask); }
 INLINE W(vec) W(relu)(W(vec) v) { return W(select)(v > 0, v, (W(vec)){0}); }
+
+// Dropout's factor (0 or scale) for values index ..< index + VL, drawn as kernels_dropout draws it.
+INLINE W(vec) W(dropout_keep)(const kernels_dropout_key *d, long index) {
+    W(uvec) h, i;
+    for (int l = 0; l < VL; l++) i[l] = (uint32_t)(index + l);
+    KERNELS_DROPOUT_DRAW(h, i, d->seed);
+    return W(select)((W(ivec))(h < ((W(uvec)){0} + d->threshold)), (W(vec)){0}, (W(vec)){0} + d->scale);
+}
 
 // Outputs of PG positions for filters fb ..< fb + nv·VL: the bias, then one fused multiply-add
 // per tap in tap order. Position q's patch corner is src[q] and its outputs go to dst[q]; or,
@@ -101,7 +110,8 @@ static void W(conv_band)(const struct conv_plan *plan, const float *img, long r0
 
 __attribute__((target(TARGET)))
 static void W(forward)(const struct conv_plan *plan, long samples, const float *images, const float *w,
-                       const float *bias, int relu, float *out, int32_t *argmax, float *padded, float *band) {
+                       const float *bias, int relu, const kernels_dropout_key *drop, float *out, int32_t *argmax,
+                       float *padded, float *band) {
     long f = plan->filters, p = plan->pool, ow = plan->out_w, ph = plan->pooled_h, pw = plan->pooled_w;
     for (long n = 0; n < samples; n++) {
         const float *img = source_image(plan, images + n * plan->image_size, padded);
@@ -134,6 +144,7 @@ static void W(forward)(const struct conv_plan *plan, long samples, const float *
                         }
                     }
                     if (relu) best = W(relu)(best);
+                    if (drop) best = best * W(dropout_keep)(drop, drop->first + (n * ph + py) * pw * f + px * f + c);
                     W(store)(o + px * f + c, best);
                     *(W(ivec) *)(a + px * f + c) = at;
                 }
@@ -179,7 +190,7 @@ INLINE void W(weight_group)(const struct conv_plan *plan, const float *img, long
 
 __attribute__((target(TARGET)))
 static void W(weight_gradient)(const struct conv_plan *plan, long samples, const float *images, const float *dy,
-                               const float *pooled, const int32_t *argmax, float *dw, double *bias_sum,
+                               const float *pooled, float scale, const int32_t *argmax, float *dw, double *bias_sum,
                                float *padded, float *band, float *sample_bias) {
     long f = plan->filters, p = plan->pool, ph = plan->pooled_h, pw = plan->pooled_w, cols = pw * p;
     for (long n = 0; n < samples; n++) {
@@ -187,12 +198,13 @@ static void W(weight_gradient)(const struct conv_plan *plan, long samples, const
         for (long c = 0; c < f; c += VL) W(store)(sample_bias + c, (W(vec)){0});
         for (long py = 0; py < ph; py++) {
             long at = (n * ph + py) * pw * f;
-            // The band's conv-output gradient: each pooled gradient (zero where relu clipped the
-            // pooled value) at its window's argmax, zero elsewhere.
+            // The band's conv-output gradient: each pooled gradient (times the dropout scale, zero
+            // where relu clipped the pooled value or dropout dropped it) at its window's argmax,
+            // zero elsewhere.
             for (long px = 0; px < pw; px++) {
                 for (long c = 0; c < f; c += VL) {
                     long k = at + px * f + c;
-                    W(vec) g = W(load)(dy + k);
+                    W(vec) g = W(load)(dy + k) * scale;
                     if (pooled) g = W(select)(W(load)(pooled + k) > 0, g, (W(vec)){0});
                     W(store)(sample_bias + c, W(load)(sample_bias + c) + g);
                     W(ivec) a = *(const W(ivec) *)(argmax + k);

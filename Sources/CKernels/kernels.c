@@ -1,4 +1,5 @@
 #include "CKernels.h"
+#include "hash.h"
 #include <math.h>
 #include <stdatomic.h>
 
@@ -69,22 +70,11 @@ void kernels_adam(long n, const float *w, const float *g, const float *m, const 
     adam_scalar(n, w, g, m, v, w_out, m_out, v_out, alpha, beta1, beta2, epsilon);
 }
 
-// Dropout's draw for value i: two rounds of a 32-bit integer hash (Chris Wellons's "lowbias32")
-// keyed by the two halves of the seed. Integer-only, so every vector width gives the same bits.
-static inline uint32_t mix32(uint32_t x) {
-    x ^= x >> 16;
-    x *= 0x7feb352dU;
-    x ^= x >> 15;
-    x *= 0x846ca68bU;
-    x ^= x >> 16;
-    return x;
-}
-
 static inline __attribute__((always_inline)) void dropout_loop(long n, long first, const float *x, float *out,
                                                                uint64_t seed, uint32_t threshold, float scale) {
-    uint32_t k1 = (uint32_t)seed, k2 = (uint32_t)(seed >> 32);
     for (long i = 0; i < n; i++) {
-        uint32_t h = mix32(mix32((uint32_t)(first + i) ^ k1) + k2);
+        uint32_t h;
+        KERNELS_DROPOUT_DRAW(h, (uint32_t)(first + i), seed);
         out[i] = x[i] * (h < threshold ? 0.0f : scale);
     }
 }

@@ -45,6 +45,10 @@ public final class Conv2D: Layer {
     var lastForwardPooled = false
     /// The pool size of the last fused forward.
     var fusedPoolSize = 0
+    /// The Dropout after the fused pool whose mask this layer applies (ConvPoolFusion.swift), and
+    /// the mask (key, scale) the last forward applied, if any.
+    weak var dropout: Dropout?
+    var appliedDropout: (seed: UInt64, scale: Float)?
     /// Fused-pool scratch: per-chunk conv output, argmax per pooled value, masked pooled gradient,
     /// each thread's bias-gradient sums.
     let chunkOutput = ScratchBuffer<Float>()
@@ -150,8 +154,12 @@ public final class Conv2D: Layer {
             recycledOutput.keep(old.data)
         }
         input = nil
-        // One pipeline for both: see `forwardPipeline` in ConvPoolFusion.swift.
-        if let pool, fuses(with: pool) { return forwardPipeline(x, pool: pool) }
+        // One pipeline for both: see `forwardPipeline` in ConvPoolFusion.swift. A linked dropout's
+        // key is drawn here, where the dropout itself would have drawn it (nothing in between draws).
+        if let pool, fuses(with: pool) {
+            let seed = training && masksOutput(checkedGeometry(x)) ? rng.next() : nil
+            return forwardPipeline(x, pool: pool, dropoutSeed: seed)
+        }
         return forwardPipeline(x, pool: nil)
     }
 

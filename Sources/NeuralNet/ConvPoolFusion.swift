@@ -1,3 +1,5 @@
+import CKernels
+
 // Conv2D + activation + MaxPool2D fused, invisibly to the model.
 //
 // Why: the (24, 24, 32) output of the small CNN's conv for a batch of 200 is 14.7 MB. Written by
@@ -42,10 +44,39 @@ extension Conv2D {
         return y.shape == x.shape && storageAddress(of: y) == storageAddress(of: x)
     }
 
-    /// Ends the fusion with the linked pool, if any.
+    /// Ends the fusion with the linked pool, if any, and with the dropout after it.
     func unlinkPool() {
         pool?.producer = nil
         pool = nil
+        unlinkDropout()
+    }
+
+    /// Makes this conv apply the mask of `dropout`, which must directly follow its linked pool in
+    /// a model: on the direct kernels, a first layer with relu masks its pooled output as it
+    /// writes it, and its weight gradient applies the mask's backward (DirectConv.swift). The
+    /// results are bit for bit those of the separate layers.
+    func link(_ dropout: Dropout) {
+        unlinkDropout()
+        dropout.producer?.unlinkDropout()
+        self.dropout = dropout
+        dropout.producer = self
+    }
+
+    /// Ends the fusion with the linked dropout, if any.
+    func unlinkDropout() {
+        dropout?.producer = nil
+        dropout = nil
+    }
+
+    /// Whether a training batch's dropout mask is applied here (see `link(_: Dropout)`).
+    func masksOutput(_ g: ConvGeometry) -> Bool {
+        guard let dropout, dropout.producer === self, dropout.rate > 0, let pool, fuses(with: pool) else { return false }
+        return activation == .relu && usesDirectKernels(g) && !needsInputGradient
+    }
+
+    /// The key of the dropout mask the last forward applied to `x`, when `x` is its output.
+    func appliedDropoutSeed(for x: Tensor) -> UInt64? {
+        isPooledOutput(x) ? appliedDropout?.seed : nil
     }
 
     /// Samples per chunk of the fused pipeline: a chunk's patches and conv output (one chunk
@@ -66,7 +97,7 @@ extension Conv2D {
     /// a zero gradient either way, so the results are those of activate-then-pool.
     /// Without a pool it writes the whole (activated) output, with the very same products, so a
     /// batch gives the same values whether or not its conv and pool are linked yet.
-    func forwardPipeline(_ x: Tensor, pool: MaxPool2D?) -> Tensor {
+    func forwardPipeline(_ x: Tensor, pool: MaxPool2D?, dropoutSeed: UInt64? = nil) -> Tensor {
         let g = checkedGeometry(x)
         let n = x.rows, positions = g.positions, k = g.patchSize, f = filters
         let p = pool?.poolSize ?? 1, ow = g.outWidth
@@ -84,11 +115,15 @@ extension Conv2D {
                 parameters[0].value.data.withUnsafeBufferPointer { wp in
                     biasValues.withUnsafeBufferPointer { bp in
                         out.withUnsafeMutableBufferPointer { op in
+                            let mask = dropoutSeed.map { seed in (seed, self.dropout!.maskParameters) }
                             runParts(parts, count: n) { _, samples in
                                 let first = samples.lowerBound
+                                let key = mask.map { seed, m in
+                                    kernels_dropout_key(seed: seed, threshold: m.threshold, scale: m.scale, first: first * perSample)
+                                }
                                 self.forwardDirect(
                                     g, samples: samples.count, images: xp.baseAddress! + first * g.inputSize,
-                                    weights: wp.baseAddress!, bias: bp.baseAddress!, pool: p,
+                                    weights: wp.baseAddress!, bias: bp.baseAddress!, pool: p, dropout: key,
                                     out: op.baseAddress! + first * perSample, argmax: pooling ? argmax + first * perSample : nil)
                             }
                         }
@@ -158,6 +193,7 @@ extension Conv2D {
         output = y
         lastForwardPooled = pooling
         fusedPoolSize = p
+        appliedDropout = dropoutSeed.map { ($0, dropout!.maskParameters.scale) }
         return y
     }
 
@@ -197,7 +233,8 @@ extension Conv2D {
                             let first = samples.lowerBound, at = first * perSample
                             self.weightGradientDirect(
                                 g, samples: samples.count, images: xp.baseAddress! + first * g.inputSize, dy: dyp.baseAddress! + at,
-                                pooled: yp.baseAddress! + at, argmax: argmax + at, pool: p, dw: dw, biasSum: biasSum)
+                                pooled: yp.baseAddress! + at, dropoutScale: self.appliedDropout?.scale ?? 1, argmax: argmax + at,
+                                pool: p, dw: dw, biasSum: biasSum)
                         }
                     }
                 }

@@ -27,27 +27,35 @@ extension Conv2D {
     }
 
     /// Forward of `samples` images from `images` into `out` (pooled with window and stride `pool`,
-    /// argmax per pooled value, when pool > 1).
+    /// argmax per pooled value, when pool > 1; then masked by `dropout`, whose `first` is the
+    /// index of `out`'s first value in the batch's output).
     func forwardDirect(
         _ g: ConvGeometry, samples: Int, images: UnsafePointer<Float>, weights: UnsafePointer<Float>,
-        bias: UnsafePointer<Float>, pool: Int, out: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>?
+        bias: UnsafePointer<Float>, pool: Int, dropout: kernels_dropout_key?, out: UnsafeMutablePointer<Float>,
+        argmax: UnsafeMutablePointer<Int32>?
     ) {
         var shape = g.kernelShape
-        let status = kernels_conv1_forward(
-            &shape, samples, images, weights, bias, filters, pool, activation == .relu ? 1 : 0, out, argmax)
+        let relu: Int32 = activation == .relu ? 1 : 0
+        let status =
+            if var key = dropout {
+                kernels_conv1_forward(&shape, samples, images, weights, bias, filters, pool, relu, &key, out, argmax)
+            } else {
+                kernels_conv1_forward(&shape, samples, images, weights, bias, filters, pool, relu, nil, out, argmax)
+            }
         precondition(status == 0, "Conv2D \(name): direct convolution failed (out of memory)")
     }
 
     /// Adds the weight gradient of `samples` images to `dw` and their bias gradient to `biasSum`,
-    /// from the pooled gradient `dy`, the pooled outputs `y` and their argmax.
+    /// from the pooled gradient `dy`, the pooled outputs `y` and their argmax (`dropoutScale`: the
+    /// scale of a dropout mask the forward applied, else 1).
     func weightGradientDirect(
         _ g: ConvGeometry, samples: Int, images: UnsafePointer<Float>, dy: UnsafePointer<Float>,
-        pooled y: UnsafePointer<Float>, argmax: UnsafePointer<Int32>, pool: Int,
+        pooled y: UnsafePointer<Float>, dropoutScale: Float, argmax: UnsafePointer<Int32>, pool: Int,
         dw: UnsafeMutablePointer<Float>, biasSum: UnsafeMutablePointer<Double>
     ) {
         var shape = g.kernelShape
         let status = kernels_conv1_pooled_weight_gradient(
-            &shape, samples, images, dy, activation == .relu ? y : nil, argmax, filters, pool, dw, biasSum)
+            &shape, samples, images, dy, activation == .relu ? y : nil, dropoutScale, argmax, filters, pool, dw, biasSum)
         precondition(status == 0, "Conv2D \(name): direct convolution failed (out of memory)")
     }
 }

@@ -16,6 +16,12 @@ public final class Dropout: Layer {
 
     /// The last training batch's mask: its key and size; nil when the last forward was the identity.
     private var mask: (seed: UInt64, count: Int)?
+    /// A Conv2D (with a fused pool) that applies this layer's mask to its own output, set up by the
+    /// model (ConvPoolFusion.swift).
+    weak var producer: Conv2D?
+    /// Whether the last training batch's mask was applied by the conv before it (then forward and
+    /// backward pass their tensor through; the results are the same).
+    public private(set) var maskedByProducer = false
     /// The last output's and input gradient's storage, reused by the next batch once nobody else
     /// holds it (a fresh 3.7 MB array per batch costs page faults).
     private var recycledOutput = RecycledArray()
@@ -31,13 +37,22 @@ public final class Dropout: Layer {
 
     public func outputShape(for input: [Int]) throws -> [Int] { input }
 
-    public func build(inputShape: [Int], rng: inout RNG) throws {}
+    public func build(inputShape: [Int], rng: inout RNG) throws {
+        producer?.unlinkDropout()
+    }
 
     public func forward(_ x: Tensor, training: Bool, rng: inout RNG) -> Tensor {
         guard training && rate > 0 else {
             mask = nil
+            maskedByProducer = false
             return x
         }
+        if let producer, let seed = producer.appliedDropoutSeed(for: x) {
+            mask = (seed, x.count)
+            maskedByProducer = true
+            return x
+        }
+        maskedByProducer = false
         let seed = rng.next()
         mask = (seed, x.count)
         return Tensor(shape: x.shape, data: apply(seed: seed, to: x.data, into: &recycledOutput))
@@ -46,14 +61,19 @@ public final class Dropout: Layer {
     public func backward(_ dy: Tensor) -> Tensor {
         guard let mask else { return dy }
         precondition(dy.count == mask.count, "Dropout \(name): gradient of \(dy.count) values for \(mask.count) outputs")
+        if maskedByProducer { return dy }  // the producing Conv2D applies it
         return Tensor(shape: dy.shape, data: apply(seed: mask.seed, to: dy.data, into: &recycledGradient))
     }
 
-    /// The values times the mask keyed by `seed` (0, or 1 / (1 - rate)), in parallel. A rate
-    /// resolves to 1/2³², far finer than any rate anyone picks.
+    /// A value is dropped when its draw is below `threshold`; kept ones are multiplied by `scale`.
+    /// A rate resolves to 1/2³², far finer than any rate anyone picks.
+    var maskParameters: (threshold: UInt32, scale: Float) {
+        (UInt32(min((rate * 4_294_967_296).rounded(), 4_294_967_295)), Float(1 / (1 - rate)))
+    }
+
+    /// The values times the mask keyed by `seed` (0, or 1 / (1 - rate)), in parallel.
     private func apply(seed: UInt64, to values: [Float], into recycled: inout RecycledArray) -> [Float] {
-        let threshold = UInt32(min((rate * 4_294_967_296).rounded(), 4_294_967_295))
-        let scale = Float(1 / (1 - rate))
+        let (threshold, scale) = maskParameters
         var out = recycled.take(count: values.count)
         values.withUnsafeBufferPointer { vp in
             out.withUnsafeMutableBufferPointer { op in

@@ -190,10 +190,13 @@ public final class Sequential {
             if let l = layer as? any InputGradientOptional { l.needsInputGradient = seenTrainable }
             if !layer.parameters.isEmpty { seenTrainable = true }
         }
-        // A conv followed by a pool pools its own output while it is in cache (ConvPoolFusion.swift).
+        // A conv followed by a pool pools its own output while it is in cache, and applies the mask
+        // of a dropout right after the pool (ConvPoolFusion.swift).
         for case let conv as Conv2D in layers { conv.unlinkPool() }
-        for (layer, next) in zip(layers, layers.dropFirst()) {
-            if let conv = layer as? Conv2D, let pool = next as? MaxPool2D { conv.link(pool) }
+        for (i, layer) in layers.enumerated() {
+            guard let conv = layer as? Conv2D, i + 1 < layers.count, let pool = layers[i + 1] as? MaxPool2D else { continue }
+            conv.link(pool)
+            if i + 2 < layers.count, let dropout = layers[i + 2] as? Dropout { conv.link(dropout) }
         }
         resetOptimizer()
     }

@@ -1,3 +1,4 @@
+import CKernels
 import NeuralNet
 import XCTest
 
@@ -323,6 +324,49 @@ final class ConvPoolFusionTests: XCTestCase {
                 XCTAssertTrue(a.contains { $0 != 0 })
             }
         }
+    }
+
+    /// conv (relu, first layer, direct kernels) → pool → dropout: the conv applies the dropout
+    /// mask as it writes its pooled output and the mask's backward in its weight gradient; the
+    /// outputs, the next layer's input gradient and the parameter gradients are bit for bit those
+    /// of the separate layers.
+    func testAConvAppliesTheMaskOfTheDropoutAfterItsPool() throws {
+        try XCTSkipUnless(kernels_conv1_supported(16) != 0, "no direct kernels on this CPU: nothing to fuse")
+        let model = Sequential(inputShape: [12, 12, 1], seed: 6)
+        try model.add(Conv2D(filters: 16, kernelSize: 3, activation: .relu))
+        try model.add(MaxPool2D(poolSize: 2))
+        try model.add(Dropout(rate: 0.3))
+        let conv = try XCTUnwrap(model.layers[0] as? Conv2D), dropout = try XCTUnwrap(model.layers[2] as? Dropout)
+        conv.parameters[1].value = Tensor(shape: [16], data: Reference.random(16, seed: 3).map { $0 * 0.1 })
+        let x = Tensor(shape: [5, 12, 12, 1], data: Reference.random(5 * 144, seed: 4))
+        var rng = RNG(seed: 1)
+        let y = model.forward(x, training: true, rng: &rng)
+        XCTAssertTrue(dropout.maskedByProducer)
+        let dy = Tensor(shape: y.shape, data: Reference.random(y.count, seed: 5))
+        _ = conv.backward(model.layers[1].backward(dropout.backward(dy)))
+        let fused = (y: y.data, rng: rng, grads: conv.parameters.map(\.grad.data))
+
+        // The dropout outside the model (conv and pool still fused): it draws its own key.
+        let unmasked = Sequential(inputShape: [12, 12, 1], seed: 6)
+        try unmasked.add(Conv2D(filters: 16, kernelSize: 3, activation: .relu))
+        try unmasked.add(MaxPool2D(poolSize: 2))
+        let alone = try XCTUnwrap(unmasked.layers[0] as? Conv2D), pool = unmasked.layers[1]
+        alone.parameters[0].value = conv.parameters[0].value
+        alone.parameters[1].value = conv.parameters[1].value
+        let drop = Dropout(rate: 0.3)
+        var separate = RNG(seed: 1)
+        let masked = drop.forward(unmasked.forward(x, training: true, rng: &separate), training: true, rng: &separate)
+        XCTAssertFalse(drop.maskedByProducer)
+        XCTAssertEqual(masked.data, fused.y)
+        XCTAssertEqual(separate, fused.rng, "the conv drew the key where the dropout would have")
+        _ = alone.backward(pool.backward(drop.backward(dy)))
+        XCTAssertTrue(alone.poolsOutput)
+        XCTAssertEqual(fused.grads, alone.parameters.map(\.grad.data))
+        XCTAssertTrue(fused.grads.allSatisfy { $0.contains { $0 != 0 } })
+        // Inference: no mask.
+        let inferred = model.forward(x, training: false, rng: &rng)
+        XCTAssertFalse(dropout.maskedByProducer)
+        XCTAssertEqual(inferred.data, unmasked.forward(x, training: false, rng: &separate).data)
     }
 
     func testChangingTheModelUnlinks() throws {

@@ -78,7 +78,7 @@ final class DirectConvTests: XCTestCase {
         var shape = t.shape
         let status = argmax.withUnsafeMutableBufferPointer { a in
             kernels_conv1_forward(
-                &shape, t.n, t.images, t.kernel, t.bias, t.filters, pool, relu ? 1 : 0, &out, pool == 1 ? nil : a.baseAddress)
+                &shape, t.n, t.images, t.kernel, t.bias, t.filters, pool, relu ? 1 : 0, nil, &out, pool == 1 ? nil : a.baseAddress)
         }
         XCTAssertEqual(status, 0, "\(t)")
         return (out, argmax)
@@ -158,6 +158,8 @@ final class DirectConvTests: XCTestCase {
                         let tag = "\(t) pool \(pool) relu \(relu) bits \(bits)"
                         let (pooled, argmax) = forward(t, pool: pool, relu: relu, bits: bits)
                         let x = t.images
+                        // With relu, as after a dropout the forward applied: kept gradients scaled.
+                        let scale: Float = relu ? 1.25 : 1
                         var expectedW = start.map(Double.init), expectedB = [Double](repeating: 0.5, count: f)
                         for s in 0..<t.n {
                             for py in 0..<ph {
@@ -165,7 +167,7 @@ final class DirectConvTests: XCTestCase {
                                     for c in 0..<f {
                                         let index = ((s * ph + py) * pw + px) * f + c
                                         guard !relu || pooled[index] > 0 else { continue }
-                                        let g = Double(dy[index]), a = Int(argmax[index])
+                                        let g = Double(dy[index] * scale), a = Int(argmax[index])
                                         let oy = py * pool + a / pool, ox = px * pool + a % pool
                                         expectedB[c] += g
                                         for i in 0..<k {
@@ -179,7 +181,7 @@ final class DirectConvTests: XCTestCase {
                         var shape = t.shape
                         kernels_limit_vector_bits(bits)
                         let status = kernels_conv1_pooled_weight_gradient(
-                            &shape, t.n, x, dy, relu ? pooled : nil, argmax, f, pool, &dw, &db)
+                            &shape, t.n, x, dy, relu ? pooled : nil, scale, argmax, f, pool, &dw, &db)
                         kernels_limit_vector_bits(512)
                         XCTAssertEqual(status, 0, tag)
                         assertClose(dw, expectedW, abs: 1e-4, rel: 1e-4, "dW \(tag)")
@@ -195,6 +197,29 @@ final class DirectConvTests: XCTestCase {
         }
     }
 
+    /// A dropout mask applied by the forward kernel is bit for bit kernels_dropout's on the same
+    /// values at the same batch positions, at every width.
+    func testDropoutInTheKernelMatchesKernelsDropout() {
+        let t = Case(n: 3, h: 9, w: 9, k: 2, filters: 24, seed: 8)
+        var shape = t.shape
+        let count = t.n * 4 * 4 * t.filters, first = 1_000
+        let threshold = UInt32(0.3 * 4_294_967_296), scale = Float(1 / 0.7)
+        for bits in widths {
+            kernels_limit_vector_bits(bits)
+            defer { kernels_limit_vector_bits(512) }
+            var plain = [Float](repeating: .nan, count: count), masked = plain
+            var argmax = [Int32](repeating: 0, count: count)
+            var key = kernels_dropout_key(seed: 0x1234_5678_9abc_def0, threshold: threshold, scale: scale, first: first)
+            XCTAssertEqual(kernels_conv1_forward(&shape, t.n, t.images, t.kernel, t.bias, t.filters, 2, 1, nil, &plain, &argmax), 0)
+            XCTAssertEqual(kernels_conv1_forward(&shape, t.n, t.images, t.kernel, t.bias, t.filters, 2, 1, &key, &masked, &argmax), 0)
+            var expected = [Float](repeating: .nan, count: count)
+            kernels_dropout(count, first, plain, &expected, key.seed, threshold, scale)
+            XCTAssertEqual(masked.map(\.bitPattern), expected.map(\.bitPattern), "bits \(bits)")
+            let dropped = zip(plain, masked).filter { $0 > 0 && $1 == 0 }.count, positive = plain.filter { $0 > 0 }.count
+            XCTAssertEqual(Double(dropped) / Double(positive), 0.3, accuracy: 0.06, "bits \(bits)")
+        }
+    }
+
     /// Equal values in a window (blank image regions give exactly the bias everywhere) route to the
     /// window's first position, as in MaxPool2D.
     func testTiesGoToTheFirstPositionOfTheWindow() {
@@ -207,7 +232,7 @@ final class DirectConvTests: XCTestCase {
         for bits in widths {
             kernels_limit_vector_bits(bits)
             var out = [Float](repeating: .nan, count: 25 * 16), argmax = [Int32](repeating: -1, count: 25 * 16)
-            XCTAssertEqual(kernels_conv1_forward(&shape, 1, image, kernel, bias, 16, 2, 0, &out, &argmax), 0)
+            XCTAssertEqual(kernels_conv1_forward(&shape, 1, image, kernel, bias, 16, 2, 0, nil, &out, &argmax), 0)
             kernels_limit_vector_bits(512)
             // Conv outputs at rows and columns 3...5 see the pixel: pooled windows (1, 1), (1, 2), (2, 1), (2, 2).
             let lifted: Set = [6, 7, 11, 12]
@@ -225,10 +250,12 @@ final class DirectConvTests: XCTestCase {
         XCTAssertEqual(kernels_conv1_supported(0), 0)
         var shape = Case().shape
         var out = [Float](repeating: 7, count: 12 * 12 * 12)
-        XCTAssertEqual(kernels_conv1_forward(&shape, 1, Case().images, Case().kernel, Case().bias, 12, 2, 0, &out, nil), -1)
+        XCTAssertEqual(kernels_conv1_forward(&shape, 1, Case().images, Case().kernel, Case().bias, 12, 2, 0, nil, &out, nil), -1)
+        var key = kernels_dropout_key(seed: 1, threshold: 1 << 30, scale: 4 / 3, first: 0)
+        XCTAssertEqual(kernels_conv1_forward(&shape, 1, Case().images, Case().kernel, Case().bias, 32, 1, 0, &key, &out, nil), -1, "dropout needs a pool")
         XCTAssertTrue(out.allSatisfy { $0 == 7 })
         var dw = [Float](repeating: 7, count: 25 * 32), db = [Double](repeating: 7, count: 32)
-        XCTAssertEqual(kernels_conv1_pooled_weight_gradient(&shape, 1, Case().images, out, nil, nil, 32, 1, &dw, &db), -1, "pool 1")
+        XCTAssertEqual(kernels_conv1_pooled_weight_gradient(&shape, 1, Case().images, out, nil, 1, nil, 32, 1, &dw, &db), -1, "pool 1")
         XCTAssertTrue(dw.allSatisfy { $0 == 7 } && db.allSatisfy { $0 == 7 })
         kernels_limit_vector_bits(0)
         XCTAssertEqual(kernels_conv1_supported(32), 0, "capped to the portable loops")

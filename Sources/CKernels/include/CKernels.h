@@ -71,6 +71,15 @@ typedef struct {
     long height, width, kernel_h, kernel_w, stride, pad_top, pad_left, out_h, out_w;
 } kernels_conv_shape;
 
+/// A dropout mask as kernels_dropout draws it, for a kernel that applies it to its own output:
+/// value i of the call's output is value first + i of the masked tensor.
+typedef struct {
+    uint64_t seed;
+    uint32_t threshold;
+    float scale;
+    long first;
+} kernels_dropout_key;
+
 /// Direct convolution for single-channel images (a first conv layer): no patch matrix, no sgemm.
 /// Im2col + sgemm spends a third of its time packing such skinny products (k = 25 for a 5x5
 /// kernel); these keep each position's filters in vector registers and read the image in place.
@@ -83,18 +92,23 @@ int kernels_conv1_supported(long filters);
 /// (i, j) order, so every vector width gives the same bits. With pool 1, writes the outputs
 /// (out_h, out_w, filters) per sample; with pool p > 1, max pools p x p windows at stride p
 /// (out_h / p by out_w / p per sample) and writes each pooled value's window position (i·p + j, the
-/// first of equal maxima) to argmax. relu clamps the written values at zero. Returns 0, or -1 when
+/// first of equal maxima) to argmax. relu clamps the written values at zero. With a dropout key
+/// (pool > 1 only; else NULL), the written values are then masked as kernels_dropout would mask
+/// them, with the same bits. Returns 0, or -1 when
 /// unsupported (see kernels_conv1_supported) or out of memory, having written nothing.
 int kernels_conv1_forward(const kernels_conv_shape *shape, long samples, const float *images, const float *weights,
-                          const float *bias, long filters, long pool, int relu, float *out, int32_t *argmax);
+                          const float *bias, long filters, long pool, int relu, const kernels_dropout_key *dropout,
+                          float *out, int32_t *argmax);
 
 /// Weight and bias gradients after a pooled kernels_conv1_forward (pool > 1): `gradient` is the
-/// loss gradient of the pooled outputs; where `pooled` (the relu-clamped pooled outputs, or NULL
-/// without relu) is not positive it counts as zero. Each pooled gradient belongs to the conv output
-/// at its argmax. Adds to dw (kernel_h x kernel_w x filters) and bias_sum (Double, per sample).
-/// Returns 0, or -1 as kernels_conv1_forward, having changed nothing.
+/// loss gradient of its outputs; where `pooled` (those outputs, relu-clamped, or NULL without relu)
+/// is not positive it counts as zero, elsewhere it is multiplied by `scale` (a forward that applied
+/// dropout: its scale; else 1), which is what dropout's backward does to a kept value. Each pooled
+/// gradient belongs to the conv output at its argmax. Adds to dw (kernel_h x kernel_w x filters)
+/// and bias_sum (Double, per sample). Returns 0, or -1 as kernels_conv1_forward, having changed
+/// nothing.
 int kernels_conv1_pooled_weight_gradient(const kernels_conv_shape *shape, long samples, const float *images,
-                                         const float *gradient, const float *pooled, const int32_t *argmax,
-                                         long filters, long pool, float *dw, double *bias_sum);
+                                         const float *gradient, const float *pooled, float scale,
+                                         const int32_t *argmax, long filters, long pool, float *dw, double *bias_sum);
 
 #endif
