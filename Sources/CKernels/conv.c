@@ -42,23 +42,27 @@ enum { TAP_GROUP = 5 };
 #define SUFFIX avx2
 #define TARGET "avx2,fma"
 #define SPLAT _mm256_set1_ps
+#define IOTA {0, 1, 2, 3, 4, 5, 6, 7}
 #include "conv_body.h"
 #undef VL
 #undef PG
 #undef SUFFIX
 #undef TARGET
 #undef SPLAT
+#undef IOTA
 #define VL 16
 #define PG 8
 #define SUFFIX avx512
 #define TARGET "avx512f,avx2,fma"
 #define SPLAT _mm512_set1_ps
+#define IOTA {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}
 #include "conv_body.h"
 #undef VL
 #undef PG
 #undef SUFFIX
 #undef TARGET
 #undef SPLAT
+#undef IOTA
 
 // The weight gradient for 2 x 2 pools at stride 1 on AVX-512: only the argmax position of each
 // window has a nonzero gradient, so instead of four multiply-adds per window (one per position,

@@ -1,7 +1,7 @@
 // The direct convolution kernels of conv.c for one vector width, included once per width with
-// VL (floats per vector), PG (positions computed together), SUFFIX and TARGET defined. Every
-// output lane sees the same operations in the same order at every width, so the widths give
-// identical bits; only the number of lanes and positions in flight differ.
+// VL (floats per vector), PG (positions computed together), SPLAT, IOTA (lanes 0, 1, ...),
+// SUFFIX and TARGET defined. Every output lane sees the same operations in the same order at every
+// width, so the widths give identical bits; only the number of lanes and positions in flight differ.
 
 #define CAT_(a, b) a##_##b
 #define CAT(a, b) CAT_(a, b)
@@ -25,8 +25,7 @@ INLINE W(vec) W(relu)(W(vec) v) { return W(select)(v > 0, v, (W(vec)){0}); }
 
 // Dropout's factor (0 or scale) for values index ..< index + VL, drawn as kernels_dropout draws it.
 INLINE W(vec) W(dropout_keep)(const kernels_dropout_key *d, long index) {
-    W(uvec) h, i;
-    for (int l = 0; l < VL; l++) i[l] = (uint32_t)(index + l);
+    W(uvec) h, i = (W(uvec))IOTA + (uint32_t)index;
     KERNELS_DROPOUT_DRAW(h, i, d->seed);
     return W(select)((W(ivec))(h < ((W(uvec)){0} + d->threshold)), (W(vec)){0}, (W(vec)){0} + d->scale);
 }
