@@ -3,13 +3,16 @@ import Foundation
 /// A 2-D convolution over NHWC images, Keras's `Conv2D(filters, kernel_size, strides, padding)`.
 ///
 /// The kernel has shape (kh, kw, in_channels, filters), Glorot-uniform initialised, the bias
-/// (filters) starts at zero. Forward copies the receptive fields into a patch matrix (`im2col`)
-/// and multiplies it by the kernel with one `BLAS.gemm` per chunk of the batch (one pipeline per
-/// thread), writing the NHWC output directly, then applies the activation while the chunk is
-/// still in cache; followed by a MaxPool2D, it pools the chunk too (ConvPoolFusion.swift). Backward recomputes the patches chunk by chunk (cheaper than keeping them):
-/// dW = patchesᵀ·dY, db = column sums of dY, dPatches = dY·Wᵀ scattered back by `col2im`.
-/// With one input channel the patch matrix is stored transposed (long contiguous copies); the
-/// copy and element-wise loops are split across `BLAS.threads` threads by sample or row.
+/// (filters) starts at zero. On one input channel with relu or no activation (a first layer), the
+/// CPU's vector kernels convolve directly (DirectConv.swift). Otherwise forward copies the
+/// receptive fields into a patch matrix (`im2col`) and multiplies it by the kernel with one
+/// `BLAS.gemm` per chunk of the batch (one pipeline per thread), writing the NHWC output directly,
+/// then applies the activation while the chunk is still in cache; followed by a MaxPool2D, it
+/// pools the chunk too (ConvPoolFusion.swift). Backward recomputes the patches chunk by chunk
+/// (cheaper than keeping them): dW = patchesᵀ·dY, db = column sums of dY, dPatches = dY·Wᵀ
+/// scattered back by `col2im`. With one input channel the patch matrix is stored transposed (long
+/// contiguous copies); the copy and element-wise loops are split across `BLAS.threads` threads by
+/// sample or row.
 ///
 ///     let conv = Conv2D(filters: 32, kernelSize: 5, activation: .relu)
 ///     try conv.build(inputShape: [28, 28, 1], rng: &rng)   // output (24, 24, 32), 832 params

@@ -13,6 +13,13 @@ import CKernels
 // pools its own output and returns the pooled tensor, which the pool passes through, forward and
 // backward. Any change to the model (`add`, `pop`, `build`) relinks from scratch. Results are those of
 // the separate layers (only the bias gradient's sums run in a different order).
+//
+// A Dropout right after the pool is linked too. A first conv with relu on the direct kernels
+// (`masksOutput`) then draws the dropout's key itself, where the dropout would have drawn it, masks
+// its pooled output as it writes it, and applies the mask's backward in its weight gradient (a
+// kept value's gradient times the scale; a dropped one's output is 0, which relu's mask already
+// zeroes). The dropout passes its tensors through. That saves two passes over the largest
+// activation of the small CNN, and the results are bit for bit those of the separate layers.
 
 /// Where a tensor's values live (0 for an empty tensor): identifies the conv's own pooled output.
 private func storageAddress(of t: Tensor) -> UInt {
