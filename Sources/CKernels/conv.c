@@ -37,6 +37,7 @@ static const float *source_image(const struct conv_plan *plan, const float *imag
 // leaves room in AVX2's 16 registers for the gradient and the broadcast image value.
 enum { TAP_GROUP = 5 };
 #include <immintrin.h>
+// PG positions x 2 vectors of filters in accumulators: 12 of AVX2's 16 registers, 16 of AVX-512's 32.
 #define VL 8
 #define PG 6
 #define SUFFIX avx2
@@ -44,12 +45,6 @@ enum { TAP_GROUP = 5 };
 #define SPLAT _mm256_set1_ps
 #define IOTA {0, 1, 2, 3, 4, 5, 6, 7}
 #include "conv_body.h"
-#undef VL
-#undef PG
-#undef SUFFIX
-#undef TARGET
-#undef SPLAT
-#undef IOTA
 #define VL 16
 #define PG 8
 #define SUFFIX avx512
@@ -57,19 +52,14 @@ enum { TAP_GROUP = 5 };
 #define SPLAT _mm512_set1_ps
 #define IOTA {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}
 #include "conv_body.h"
-#undef VL
-#undef PG
-#undef SUFFIX
-#undef TARGET
-#undef SPLAT
-#undef IOTA
 
 // The weight gradient for 2 x 2 pools at stride 1 on AVX-512: only the argmax position of each
 // window has a nonzero gradient, so instead of four multiply-adds per window (one per position,
 // three of them by zero) each lane takes the image value under its own argmax: the window's four
 // candidates for a tap are two pairs of adjacent floats, each broadcast to a register, and a
-// two-source permute picks lane by lane (index (a & 1) + 16·(a >> 1) for argmax a). Each lane adds the same nonzero terms in the
-// same order as weight_gradient_avx2 (window by window), so the widths still give the same bits.
+// two-source permute picks lane by lane (index (a & 1) + 16·(a >> 1) for argmax a). Each lane adds
+// the same nonzero terms in the same order as weight_gradient_avx2 (window by window), so the
+// widths still give the same bits.
 enum { GATHER_TAPS = 9 };  // 9 taps x 2 vectors = 18 accumulators, leaving room for the operands
 
 // p[0], p[1] repeated across the lanes (one broadcast load, no shuffle).

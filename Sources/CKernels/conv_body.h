@@ -1,7 +1,8 @@
 // The direct convolution kernels of conv.c for one vector width, included once per width with
-// VL (floats per vector), PG (positions computed together), SPLAT, IOTA (lanes 0, 1, ...),
-// SUFFIX and TARGET defined. Every output lane sees the same operations in the same order at every
-// width, so the widths give identical bits; only the number of lanes and positions in flight differ.
+// VL (floats per vector), PG (positions computed together), SPLAT, IOTA (lanes 0, 1, ...), SUFFIX
+// and TARGET defined (and undefined at its end). Every output lane sees the same operations in the
+// same order at every width, so the widths give identical bits; only the number of lanes and
+// positions in flight differ.
 
 #define CAT_(a, b) a##_##b
 #define CAT(a, b) CAT_(a, b)
@@ -235,3 +236,9 @@ static void W(weight_gradient)(const struct conv_plan *plan, long samples, const
 #undef INLINE
 #undef CAT
 #undef CAT_
+#undef VL
+#undef PG
+#undef SUFFIX
+#undef TARGET
+#undef SPLAT
+#undef IOTA
