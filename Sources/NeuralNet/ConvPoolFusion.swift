@@ -228,6 +228,26 @@ extension Conv2D {
         var dx = [Float]()
         if needsInputGradient { dx = recycledGradient.take(count: x.count) }
         let kernel = parameters[0]
+        // Parts summed in order: the same thread count gives the same bits.
+        func finish() -> Tensor {
+            kernel.grad.data.withUnsafeMutableBufferPointer { w in
+                w.baseAddress!.update(from: sums, count: k * f)
+                for part in 1..<max(parts, 1) {
+                    let d = sums + part * partStride
+                    for i in 0..<k * f { w[i] += d[i] }
+                }
+            }
+            if useBias {
+                var total = [Double](repeating: 0, count: f)
+                for part in 0..<parts {
+                    for j in 0..<f { total[j] += biasSums[part * f + j] }
+                }
+                parameters[1].grad = Tensor(shape: [f], data: total.map { Float($0) })
+            }
+            guard needsInputGradient else { return Tensor(shape: [0]) }
+            recycledGradient.keep(dx)
+            return Tensor(shape: x.shape, data: dx)
+        }
         if direct {
             x.data.withUnsafeBufferPointer { xp in
                 y.data.withUnsafeBufferPointer { yp in
@@ -246,71 +266,71 @@ extension Conv2D {
                     }
                 }
             }
-        } else {
-            let patchesAll = cols.reserve(parts * chunk * positions * k)
-            let maskedAll = maskedGradient.reserve(parts * chunk * positions * f)
-            let pooledAll = pooledGradient.reserve(parts * chunk * perSample)
-            let patchGradientAll = needsInputGradient ? dcols.reserve(parts * chunk * positions * k) : nil
-            x.data.withUnsafeBufferPointer { xp in
-                y.data.withUnsafeBufferPointer { yp in
-                    dy.data.withUnsafeBufferPointer { dyp in
-                        kernel.value.data.withUnsafeBufferPointer { wp in
-                            dx.withUnsafeMutableBufferPointer { dxp in
-                                runParts(parts, count: n) { part, samples in
-                                    let patches = patchesAll + part * chunk * positions * k
-                                    let masked = maskedAll + part * chunk * positions * f
-                                    let pooled = pooledAll + part * chunk * perSample
-                                    let dw = sums + part * partStride
-                                    let biasSum = biasSums + part * f
-                                    let chunkBias = dw + k * f
-                                    biasSum.update(repeating: 0, count: f)
-                                    dw.update(repeating: 0, count: k * f)
-                                    for start in stride(from: samples.lowerBound, to: samples.upperBound, by: chunk) {
-                                        let m = min(chunk, samples.upperBound - start)
-                                        let rows = m * positions
-                                        for s in 0..<m {
-                                            let d0 = pooled + s * perSample
-                                            let at = (start + s) * perSample
-                                            self.maskGradient(
-                                                dyp.baseAddress! + at, output: yp.baseAddress! + at, rows: ph * pw, into: d0)
-                                            let image = masked + s * positions * f
-                                            if !tiles { image.update(repeating: 0, count: positions * f) }
-                                            MaxPool2D.routeImage(
-                                                d0, argmax: argmax + at, width: ow, outHeight: ph, outWidth: pw, pool: p, stride: p,
-                                                channels: f, into: image)
+            return finish()
+        }
+        let patchesAll = cols.reserve(parts * chunk * positions * k)
+        let maskedAll = maskedGradient.reserve(parts * chunk * positions * f)
+        let pooledAll = pooledGradient.reserve(parts * chunk * perSample)
+        let patchGradientAll = needsInputGradient ? dcols.reserve(parts * chunk * positions * k) : nil
+        x.data.withUnsafeBufferPointer { xp in
+            y.data.withUnsafeBufferPointer { yp in
+                dy.data.withUnsafeBufferPointer { dyp in
+                    kernel.value.data.withUnsafeBufferPointer { wp in
+                        dx.withUnsafeMutableBufferPointer { dxp in
+                            runParts(parts, count: n) { part, samples in
+                                let patches = patchesAll + part * chunk * positions * k
+                                let masked = maskedAll + part * chunk * positions * f
+                                let pooled = pooledAll + part * chunk * perSample
+                                let dw = sums + part * partStride
+                                let biasSum = biasSums + part * f
+                                let chunkBias = dw + k * f
+                                biasSum.update(repeating: 0, count: f)
+                                dw.update(repeating: 0, count: k * f)
+                                for start in stride(from: samples.lowerBound, to: samples.upperBound, by: chunk) {
+                                    let m = min(chunk, samples.upperBound - start)
+                                    let rows = m * positions
+                                    for s in 0..<m {
+                                        let d0 = pooled + s * perSample
+                                        let at = (start + s) * perSample
+                                        self.maskGradient(
+                                            dyp.baseAddress! + at, output: yp.baseAddress! + at, rows: ph * pw, into: d0)
+                                        let image = masked + s * positions * f
+                                        if !tiles { image.update(repeating: 0, count: positions * f) }
+                                        MaxPool2D.routeImage(
+                                            d0, argmax: argmax + at, width: ow, outHeight: ph, outWidth: pw, pool: p, stride: p,
+                                            channels: f, into: image)
+                                    }
+                                    if self.useBias {
+                                        // The pooled gradients are the only non-zeros.
+                                        chunkBias.update(repeating: 0, count: f)
+                                        for r in 0..<m * ph * pw {
+                                            let row = pooled + r * f
+                                            for j in 0..<f { chunkBias[j] += row[j] }
                                         }
-                                        if self.useBias {
-                                            // The pooled gradients are the only non-zeros.
-                                            chunkBias.update(repeating: 0, count: f)
-                                            for r in 0..<m * ph * pw {
-                                                let row = pooled + r * f
-                                                for j in 0..<f { chunkBias[j] += row[j] }
-                                            }
-                                            for j in 0..<f { biasSum[j] += Double(chunkBias[j]) }
-                                        }
-                                        let image0 = xp.baseAddress! + start * g.inputSize
-                                        if transposed {
-                                            g.im2colTransposed(image0, samples: m, rowLength: rows, into: patches)
-                                        } else {
-                                            g.im2col(image0, samples: m, into: patches)
-                                        }
+                                        for j in 0..<f { biasSum[j] += Double(chunkBias[j]) }
+                                    }
+                                    let image0 = xp.baseAddress! + start * g.inputSize
+                                    if transposed {
+                                        g.im2colTransposed(image0, samples: m, rowLength: rows, into: patches)
+                                    } else {
+                                        g.im2col(image0, samples: m, into: patches)
+                                    }
+                                    BLAS.gemm(
+                                        transA: !transposed, m: k, n: f, k: rows, a: patches, lda: transposed ? rows : k,
+                                        b: masked, ldb: f, beta: 1, c: dw, ldc: f)
+                                    guard let patchGradientAll else { continue }
+                                    let patchGradient = patchGradientAll + part * chunk * positions * k
+                                    let imageGradient = dxp.baseAddress! + start * g.inputSize
+                                    if transposed {
                                         BLAS.gemm(
-                                            transA: !transposed, m: k, n: f, k: rows, a: patches, lda: transposed ? rows : k,
-                                            b: masked, ldb: f, beta: 1, c: dw, ldc: f)
-                                        guard let patchGradientAll else { continue }
-                                        let patchGradient = patchGradientAll + part * chunk * positions * k
-                                        let imageGradient = dxp.baseAddress! + start * g.inputSize
-                                        if transposed {
-                                            BLAS.gemm(
-                                                transB: true, m: k, n: rows, k: f, a: wp.baseAddress!, lda: f,
-                                                b: masked, ldb: f, c: patchGradient, ldc: rows)
-                                            g.col2imTransposed(patchGradient, samples: m, rowLength: rows, into: imageGradient)
-                                        } else {
-                                            BLAS.gemm(
-                                                transB: true, m: rows, n: k, k: f, a: masked, lda: f,
-                                                b: wp.baseAddress!, ldb: f, c: patchGradient, ldc: k)
-                                            g.col2im(patchGradient, samples: m, into: imageGradient)
-                                        }
+                                            transB: true, m: k, n: rows, k: f, a: wp.baseAddress!, lda: f,
+                                            b: masked, ldb: f, c: patchGradient, ldc: rows)
+                                        g.col2imTransposed(patchGradient, samples: m, rowLength: rows, into: imageGradient)
+                                    } else {
+                                        BLAS.gemm(
+                                            transB: true, m: rows, n: k, k: f, a: masked, lda: f,
+                                            b: wp.baseAddress!, ldb: f, c: patchGradient, ldc: k)
+                                        g.col2im(patchGradient, samples: m, into: imageGradient)
                                     }
                                 }
                             }
@@ -319,23 +339,6 @@ extension Conv2D {
                 }
             }
         }
-        // Parts summed in order: the same thread count gives the same bits.
-        kernel.grad.data.withUnsafeMutableBufferPointer { w in
-            w.baseAddress!.update(from: sums, count: k * f)
-            for part in 1..<max(parts, 1) {
-                let d = sums + part * partStride
-                for i in 0..<k * f { w[i] += d[i] }
-            }
-        }
-        if useBias {
-            var total = [Double](repeating: 0, count: f)
-            for part in 0..<parts {
-                for j in 0..<f { total[j] += biasSums[part * f + j] }
-            }
-            parameters[1].grad = Tensor(shape: [f], data: total.map { Float($0) })
-        }
-        guard needsInputGradient else { return Tensor(shape: [0]) }
-        recycledGradient.keep(dx)
-        return Tensor(shape: x.shape, data: dx)
+        return finish()
     }
 }
