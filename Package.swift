@@ -44,7 +44,7 @@ let package = Package(
             ]),
         .executableTarget(
             name: "mnist-bench",
-            dependencies: ["MNISTData", "NeuralNet", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["MNISTData", "NeuralNet", "CKernels", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "MNISTDataTests", dependencies: ["MNISTData", "CZlib", "CPNG"],
                     resources: [.copy("Fixtures")]),

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MNISTData
 import NeuralNet
+import CKernels
 
 /// `mnist-bench`: speed and memory figures for the engine on Fashion-MNIST (60,000 training images),
 /// optionally side by side with the Keras and numpy/scipy reference scripts run on the same machine.
@@ -37,23 +38,29 @@ struct Bench: ParsableCommand {
     @Option(help: "Fashion-MNIST directory.")
     var fashionDir = "/usr/share/datasets/fashion-mnist"
 
+    @Option(help: "Cap the engine's vector kernels at 512, 256 or 0 bits (0: portable loops, convs by im2col), to time another CPU's path; the results stay bit-identical between 512 and 256.")
+    var vectorBits: Int?
+
     @Option(help: .hidden)
     var phase: String?
 
     mutating func run() throws {
         BLASTuning.reexecWithFastKernelIfNeeded()
+        if let vectorBits { kernels_limit_vector_bits(Int32(vectorBits)) }
         if let phase {
             try runPhase(phase)
             return
         }
-        print("mnist-bench: \(ProcessInfo.processInfo.activeProcessorCount) cores, OpenBLAS kernel \(BLAS.coreName), \(BLAS.threads) threads")
+        print("mnist-bench: \(ProcessInfo.processInfo.activeProcessorCount) cores, OpenBLAS kernel \(BLAS.coreName), \(BLAS.threads) threads, "
+              + "vector kernels \(kernels_vector_bits()) bits")
         // References first: the kernel reports the largest peak RSS among finished children, so the
         // Keras MLP must run before anything bigger than it to get its own figure.
         let refs = try reference.map { try runReferences(python: $0) }
         var ours: [String: [String: Any]] = [:]
         for phase in phases.split(separator: ",").map(String.init) {
             let result = try runChild(["--phase", phase, "--mlp-epochs", "\(mlpEpochs)", "--cnn-epochs", "\(cnnEpochs)",
-                                       "--iterations", "\(iterations)", "--fashion-dir", fashionDir])
+                                       "--iterations", "\(iterations)", "--fashion-dir", fashionDir]
+                                      + (vectorBits.map { ["--vector-bits", "\($0)"] } ?? []))
             ours[phase] = result
         }
         if let refs { printComparison(ours: ours, refs: refs) }
