@@ -14,10 +14,12 @@ final class ModelBindingTests: XCTestCase {
         return TrainingData(pixels: pixels, labels: labels, count: count, sampleShape: [4, 4, 1], transform: .normalized)
     }
 
-    private func model(_ optimizer: OptimizerConfig, convolutional: Bool = false) throws -> Sequential {
+    /// `filters`: 3 takes the im2col path; 8, on AVX2/AVX-512 CPUs, the direct kernels, where the
+    /// conv also applies the dropout's mask.
+    private func model(_ optimizer: OptimizerConfig, convolutional: Bool = false, filters: Int = 3) throws -> Sequential {
         if convolutional {
             let m = Sequential(inputShape: [4, 4, 1], seed: 3)
-            try m.add(Conv2D(filters: 3, kernelSize: 3, padding: .same, activation: .relu))
+            try m.add(Conv2D(filters: filters, kernelSize: 3, padding: .same, activation: .relu))
             try m.add(MaxPool2D(poolSize: 2))
             try m.add(Dropout(rate: 0.25))
             try m.add(Flatten())
@@ -34,15 +36,17 @@ final class ModelBindingTests: XCTestCase {
     }
 
     /// Train 2 epochs straight vs 1, save, load, rebuild, 1 more: bit-identical weights, state and metrics.
-    private func checkExactResume(_ optimizer: OptimizerConfig, convolutional: Bool = false, file: StaticString = #filePath, line: UInt = #line) throws {
+    private func checkExactResume(
+        _ optimizer: OptimizerConfig, convolutional: Bool = false, filters: Int = 3, file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         let dir = try makeTempDirectory(self)
         let d = data()
 
-        let straight = try model(optimizer, convolutional: convolutional)
+        let straight = try model(optimizer, convolutional: convolutional, filters: filters)
         var rngStraight = RNG(seed: 11)
         _ = try straight.fit(data: d, epochs: 2, batchSize: 16, validationSplit: 0.25, rng: &rngStraight)
 
-        let first = try model(optimizer, convolutional: convolutional)
+        let first = try model(optimizer, convolutional: convolutional, filters: filters)
         var rng = RNG(seed: 11)
         _ = try first.fit(data: d, epochs: 1, batchSize: 16, validationSplit: 0.25, rng: &rng)
         var snapshot = SessionSnapshot(normalized: true, rng: ["training": rng.stateArray])
@@ -76,6 +80,10 @@ final class ModelBindingTests: XCTestCase {
     func testExactResumeAdam() throws { try checkExactResume(.adamDefault) }
 
     func testExactResumeConvolutionalWithDropout() throws { try checkExactResume(.adamDefault, convolutional: true) }
+
+    func testExactResumeConvolutionalOnTheDirectKernels() throws {
+        try checkExactResume(.adamDefault, convolutional: true, filters: 8)
+    }
 
     func testConvolutionalSpec() throws {
         var snapshot = SessionSnapshot()

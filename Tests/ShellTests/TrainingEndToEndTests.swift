@@ -63,6 +63,20 @@ final class TrainingEndToEndTests: XCTestCase {
         XCTAssertNotEqual(evalA, c.stdout.split(separator: "\n").last { $0.hasPrefix("test: ") }, "a different seed changes the result")
     }
 
+    /// The small CNN (on AVX2/AVX-512 CPUs: direct conv kernels applying the dropout mask) trains
+    /// through the shell, learns, and repeats bit for bit with the same seed.
+    func testSmallCNNLearnsAndRepeatsWithTheSameSeed() throws {
+        try ShellProcess.requireSample()
+        let script = "load mnist; normalize; seed 3; model preset cnn-small; train 2; evaluate"
+        let a = try ShellProcess.run(["-c", script]), b = try ShellProcess.run(["-c", script])
+        XCTAssertEqual(a.status, 0, a.stderr)
+        let evalA = a.stdout.split(separator: "\n").last { $0.hasPrefix("test: ") }
+        XCTAssertNotNil(evalA, a.stdout)
+        XCTAssertEqual(evalA, b.stdout.split(separator: "\n").last { $0.hasPrefix("test: ") })
+        let acc = try XCTUnwrap(accuracy(in: a.stdout))
+        XCTAssertGreaterThan(acc, 0.85, "2 epochs of the small CNN on 4,000 digits")
+    }
+
     func testThreadsCommandSetsTheCountAndRejectsBadValues() throws {
         let r = try ShellProcess.run(["--keep-going", "-c", "threads 1; threads 0; threads 65; threads x; threads 3"])
         XCTAssertEqual(r.status, 1, "the bad counts are errors")
