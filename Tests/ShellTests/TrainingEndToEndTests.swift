@@ -12,6 +12,11 @@ final class TrainingEndToEndTests: XCTestCase {
         return Double(line.components(separatedBy: "accuracy: ")[1].prefix(6))
     }
 
+    /// The last line `evaluate` printed for the test set.
+    func lastEvaluation(in output: String) -> Substring? {
+        output.split(separator: "\n").last { $0.hasPrefix("test: ") }
+    }
+
     func testColabMLPSummaryMatchesKeras() throws {
         let r = try ShellProcess.run(["-c", "model preset colab-mlp; summary"])
         XCTAssertEqual(r.status, 0, r.stderr)
@@ -55,12 +60,12 @@ final class TrainingEndToEndTests: XCTestCase {
         let script = "load mnist; normalize; seed 11; model preset colab-mlp; train 1; evaluate"
         let a = try ShellProcess.run(["-c", script]), b = try ShellProcess.run(["-c", script])
         XCTAssertEqual(a.status, 0, a.stderr)
-        let evalA = a.stdout.split(separator: "\n").last { $0.hasPrefix("test: ") }
-        let evalB = b.stdout.split(separator: "\n").last { $0.hasPrefix("test: ") }
+        let evalA = lastEvaluation(in: a.stdout)
+        let evalB = lastEvaluation(in: b.stdout)
         XCTAssertNotNil(evalA)
         XCTAssertEqual(evalA, evalB)
         let c = try ShellProcess.run(["-c", script.replacingOccurrences(of: "seed 11", with: "seed 12")])
-        XCTAssertNotEqual(evalA, c.stdout.split(separator: "\n").last { $0.hasPrefix("test: ") }, "a different seed changes the result")
+        XCTAssertNotEqual(evalA, lastEvaluation(in: c.stdout), "a different seed changes the result")
     }
 
     /// The small CNN (on AVX2/AVX-512 CPUs: direct conv kernels applying the dropout mask) trains
@@ -70,9 +75,9 @@ final class TrainingEndToEndTests: XCTestCase {
         let script = "load mnist; normalize; seed 3; model preset cnn-small; train 2; evaluate"
         let a = try ShellProcess.run(["-c", script]), b = try ShellProcess.run(["-c", script])
         XCTAssertEqual(a.status, 0, a.stderr)
-        let evalA = a.stdout.split(separator: "\n").last { $0.hasPrefix("test: ") }
+        let evalA = lastEvaluation(in: a.stdout)
         XCTAssertNotNil(evalA, a.stdout)
-        XCTAssertEqual(evalA, b.stdout.split(separator: "\n").last { $0.hasPrefix("test: ") })
+        XCTAssertEqual(evalA, lastEvaluation(in: b.stdout))
         let acc = try XCTUnwrap(accuracy(in: a.stdout))
         XCTAssertGreaterThan(acc, 0.85, "2 epochs of the small CNN on 4,000 digits")
     }
@@ -114,8 +119,8 @@ final class TrainingEndToEndTests: XCTestCase {
         let script = "load mnist; normalize; seed 5; threads 1; model preset colab-mlp; train 1; evaluate"
         let a = try ShellProcess.run(["-c", script]), b = try ShellProcess.run(["-c", script])
         XCTAssertEqual(a.status, 0, a.stderr)
-        let evalA = try XCTUnwrap(a.stdout.split(separator: "\n").last { $0.hasPrefix("test: ") })
-        XCTAssertEqual(evalA, b.stdout.split(separator: "\n").last { $0.hasPrefix("test: ") })
+        let evalA = try XCTUnwrap(lastEvaluation(in: a.stdout))
+        XCTAssertEqual(evalA, lastEvaluation(in: b.stdout))
         XCTAssertGreaterThan(try XCTUnwrap(accuracy(in: a.stdout)), 0.85, "1 epoch on 4,000 digits:\n\(a.stdout)")
     }
 
@@ -126,8 +131,8 @@ final class TrainingEndToEndTests: XCTestCase {
         XCTAssertEqual(split.status, 0, split.stderr)
         XCTAssertTrue(split.stdout.contains("Epoch 2/2"), split.stdout)
         XCTAssertEqual(accuracy(in: straight.stdout), accuracy(in: split.stdout))
-        XCTAssertEqual(straight.stdout.split(separator: "\n").last { $0.hasPrefix("test: ") },
-                       split.stdout.split(separator: "\n").last { $0.hasPrefix("test: ") })
+        XCTAssertEqual(lastEvaluation(in: straight.stdout),
+                       lastEvaluation(in: split.stdout))
     }
 
     func testDivergenceIsExplainedAndTheModelStaysUsable() throws {
@@ -137,7 +142,7 @@ final class TrainingEndToEndTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("NaN") || r.stderr.contains("infinite"), r.stderr)
         XCTAssertTrue(r.stderr.contains("restored") || r.stderr.contains("restore"), r.stderr)
         XCTAssertTrue(r.stderr.contains("learning rate"), r.stderr)
-        let line = try XCTUnwrap(r.stdout.split(separator: "\n").last { $0.hasPrefix("test: ") })
+        let line = try XCTUnwrap(lastEvaluation(in: r.stdout))
         XCTAssertFalse(line.contains("nan"), "evaluate after the restore gives a finite loss: \(line)")
     }
 
