@@ -14,14 +14,15 @@ public final class Dropout: Layer {
     public let rate: Double
     public var parameters: [Parameter] { [] }
 
-    /// The last training batch's mask: its key and size; nil when the last forward was the identity.
-    private var mask: (seed: UInt64, count: Int)?
+    /// The last training batch's mask: its key, its size, and whether the conv before this layer
+    /// applied it; nil when the last forward was the identity.
+    private var mask: (seed: UInt64, count: Int, byProducer: Bool)?
     /// A Conv2D (with a fused pool) that applies this layer's mask to its own output, set up by the
     /// model (ConvPoolFusion.swift).
     weak var producer: Conv2D?
     /// Whether the last training batch's mask was applied by the conv before it (then forward and
     /// backward pass their tensor through; the results are the same).
-    public private(set) var maskedByProducer = false
+    public var maskedByProducer: Bool { mask?.byProducer ?? false }
     /// The last output's and input gradient's storage, reused by the next batch once nobody else
     /// holds it (a fresh 3.7 MB array per batch costs page faults).
     private var recycledOutput = RecycledArray()
@@ -44,24 +45,21 @@ public final class Dropout: Layer {
     public func forward(_ x: Tensor, training: Bool, rng: inout RNG) -> Tensor {
         guard training && rate > 0 else {
             mask = nil
-            maskedByProducer = false
             return x
         }
         if let producer, let seed = producer.appliedDropoutSeed(for: x) {
-            mask = (seed, x.count)
-            maskedByProducer = true
+            mask = (seed, x.count, true)
             return x
         }
-        maskedByProducer = false
         let seed = rng.next()
-        mask = (seed, x.count)
+        mask = (seed, x.count, false)
         return Tensor(shape: x.shape, data: apply(seed: seed, to: x.data, into: &recycledOutput))
     }
 
     public func backward(_ dy: Tensor) -> Tensor {
         guard let mask else { return dy }
         precondition(dy.count == mask.count, "Dropout \(name): gradient of \(dy.count) values for \(mask.count) outputs")
-        if maskedByProducer { return dy }  // the producing Conv2D applies it
+        if mask.byProducer { return dy }  // the producing Conv2D applies it
         return Tensor(shape: dy.shape, data: apply(seed: mask.seed, to: dy.data, into: &recycledGradient))
     }
 
