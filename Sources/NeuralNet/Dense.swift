@@ -35,8 +35,10 @@ public final class Dense: OutputActivationLayer, InputGradientOptional {
     /// panel of them per call and win below ~40 % nonzero; dW, whose inner size is the batch,
     /// below ~60 % (~50 % by dz, whose product is written transposed).
     private let inputRows = CompressedLines(maxDensity: 0.4)
-    /// Each thread's partial output of a forward split by depth.
+    /// Each thread's partial output of a forward split by depth, and its share of the input's
+    /// nonzeros by rows.
     private let partialSums = ScratchBuffer<Float>()
+    private var depthRows: [CompressedLines] = []
     private let inputColumns = CompressedLines(maxDensity: 0.6)
     private let gradientRows = CompressedLines(maxDensity: 0.4)
     private let gradientColumns = CompressedLines(maxDensity: 0.5)
@@ -98,7 +100,45 @@ public final class Dense: OutputActivationLayer, InputGradientOptional {
                 output.data.withUnsafeMutableBufferPointer { yp in
                     withBias { b in
                         let blocks = BLAS.rowBlocks(m: n, n: u, k: k)
-                        if CompressedLines.suits(lines: n, length: k, outputs: u),
+                        let trySparse = CompressedLines.suits(lines: n, length: k, outputs: u)
+                        // A deep product (more input features than batch rows per thread) is split
+                        // by depth: each thread multiplies its share of the features by its share
+                        // of W's rows (the rows it updates in the optimizer and its dW share in
+                        // backward, so they stay in its cache) into a partial output, and the
+                        // partials are added in order. Split by batch rows instead, every thread
+                        // would pack all of W, and one slowed thread kept the other waiting
+                        // (~15 % of the small CNN's 4608 x 128 layer); split by columns, as the
+                        // sparse product below is, each thread reads W rows the other just updated.
+                        // Each share skips the zeros of its own features when they are sparse
+                        // enough (a choice made from its values alone, so runs still repeat).
+                        if blocks.count > 1 && k > blocks.count * n {
+                            let depth = BLAS.split(k, parts: blocks.count)
+                            let partial = self.partialSums.reserve(depth.count * n * u)
+                            while self.depthRows.count < depth.count { self.depthRows.append(CompressedLines(maxDensity: 0.4)) }
+                            ThreadPool.run(parts: depth.count) { p in
+                                let r = depth[p], x = xp.baseAddress! + r.lowerBound, w = wp.baseAddress! + r.lowerBound * u
+                                let rows = self.depthRows[p]
+                                if trySparse, !rows.looksTooDense(lines: n, length: r.count, of: x, lineStride: k, step: 1) {
+                                    rows.reserve(lines: n, length: r.count)
+                                    if rows.compress(0..<n, of: x, lineStride: k, step: 1) != nil {
+                                        return rows.multiply(lines: 0..<n, by: w, ldb: u, n: u, into: partial + p * n * u, ldc: u)
+                                    }
+                                }
+                                BLAS.gemm(m: n, n: u, k: r.count, a: x, lda: k, b: w, ldb: u, c: partial + p * n * u, ldc: u)
+                            }
+                            ThreadPool.run(parts: blocks.count) { p in
+                                let r = blocks[p]
+                                let y = yp.baseAddress! + r.lowerBound * u
+                                y.update(from: partial + r.lowerBound * u, count: r.count * u)
+                                for q in 1..<depth.count {
+                                    let s = partial + q * n * u + r.lowerBound * u
+                                    for i in 0..<r.count * u { y[i] += s[i] }
+                                }
+                                self.addBiasAndActivate(y, rows: r.count, cols: u, bias: b)
+                            }
+                            return
+                        }
+                        if trySparse,
                             !inputRows.looksTooDense(lines: n, length: k, of: xp.baseAddress!, lineStride: k, step: 1),
                             inputRows.compressRows(of: xp.baseAddress!, blocks: blocks, length: k)
                         {
@@ -122,34 +162,6 @@ public final class Dense: OutputActivationLayer, InputGradientOptional {
                                     let r = blocks[p]
                                     self.addBiasAndActivate(yp.baseAddress! + r.lowerBound * u, rows: r.count, cols: u, bias: b)
                                 }
-                            }
-                            return
-                        }
-                        // A deep product (more input features than batch rows per thread) is split
-                        // by depth: each thread multiplies its share of the features by its share
-                        // of W's rows (the rows it updates in the optimizer and its dW share in
-                        // backward, so they stay in its cache) into a partial output, and the
-                        // partials are added in order. Split by batch rows instead, every thread
-                        // would pack all of W, and one slowed thread kept the other waiting
-                        // (~15 % of the small CNN's 4608 x 128 layer).
-                        if blocks.count > 1 && k > blocks.count * n {
-                            let depth = BLAS.split(k, parts: blocks.count)
-                            let partial = self.partialSums.reserve(depth.count * n * u)
-                            ThreadPool.run(parts: depth.count) { p in
-                                let r = depth[p]
-                                BLAS.gemm(
-                                    m: n, n: u, k: r.count, a: xp.baseAddress! + r.lowerBound, lda: k,
-                                    b: wp.baseAddress! + r.lowerBound * u, ldb: u, c: partial + p * n * u, ldc: u)
-                            }
-                            ThreadPool.run(parts: blocks.count) { p in
-                                let r = blocks[p]
-                                let y = yp.baseAddress! + r.lowerBound * u
-                                y.update(from: partial + r.lowerBound * u, count: r.count * u)
-                                for q in 1..<depth.count {
-                                    let s = partial + q * n * u + r.lowerBound * u
-                                    for i in 0..<r.count * u { y[i] += s[i] }
-                                }
-                                self.addBiasAndActivate(y, rows: r.count, cols: u, bias: b)
                             }
                             return
                         }

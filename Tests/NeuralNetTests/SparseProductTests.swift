@@ -188,4 +188,30 @@ final class SparseProductTests: XCTestCase {
             XCTAssertLessThan(worst.db, 1e-4, "db, \(tag)")
         }
     }
+
+    /// A deep forward split by depth between two threads, where the second thread's features are
+    /// sparse (its share skips zeros) and the first's dense (its share uses sgemm): the partial
+    /// outputs still add up to x·W.
+    func testDeepForwardWithOneSparseAndOneDenseShare() throws {
+        let n = 128, k = 600, u = 200
+        BLAS.threads = 2
+        var rng = RNG(seed: 9)
+        let layer = Dense(u, activation: .relu)
+        try layer.build(inputShape: [k], rng: &rng)
+        var x = [Float](repeating: 0, count: n * k)
+        for i in 0..<n {
+            for q in 0..<k where rng.uniform() < (q < k / 2 ? 0.9 : 0.15) { x[i * k + q] = rng.uniform(-1, 1) }
+        }
+        let y = layer.forward(Tensor(shape: [n, k], data: x), training: true, rng: &rng)
+        let w = layer.parameters[0].value.data
+        var worst = 0.0
+        for i in 0..<n {
+            for j in 0..<u {
+                var ref = 0.0
+                for q in 0..<k { ref += Double(x[i * k + q]) * Double(w[q * u + j]) }
+                worst = max(worst, abs(Double(y.data[i * u + j]) - max(ref, 0)))
+            }
+        }
+        XCTAssertLessThan(worst, 1e-4)
+    }
 }
