@@ -30,14 +30,18 @@ public final class Adam: Optimizer {
             let j = r.lowerBound
             kernels_adam(
                 r.count, p.values + j, p.gradient + j, p.slots[0] + j, p.slots[1] + j,
-                p.newValues + j, p.newSlots[0] + j, p.newSlots[1] + j, alpha, b1, b2, eps)
+                p.values + j, p.slots[0] + j, p.slots[1] + j, alpha, b1, b2, eps)
         }
-        slots.commit(parameters)
+        slots.commit()
     }
 
-    @discardableResult public func undoLastStep(_ parameters: [Parameter]) -> Bool { slots.undo(parameters) }
+    public func saveCheckpoint(_ parameters: [Parameter]) { slots.save(parameters) }
 
-    public func discardUndo() { slots.canUndo = false }
+    public var checkpointIterations: Int? { slots.savedSteps }
+
+    @discardableResult public func restoreCheckpoint(_ parameters: [Parameter]) -> Bool { slots.restore(parameters) }
+
+    public func discardCheckpoint() { slots.discard() }
 
     public func state(parameters: [Parameter], parameterNames: [String]) -> OptimizerState {
         slots.state(kind: "adam", parameters: parameters, parameterNames: parameterNames)

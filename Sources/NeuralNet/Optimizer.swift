@@ -1,17 +1,25 @@
 /// A first-order optimizer that updates parameters in place from their gradients, one batch at a time.
 ///
-/// Every update writes the new values into spare buffers and swaps them in, so the previous values
-/// (weights and optimizer slots) stay available at no copying cost and `undoLastStep` can restore
-/// them exactly — that is how training recovers from a step that makes the loss NaN.
+/// Updates are in place (reading and writing the same buffers is about twice as fast as writing
+/// spare ones: the MLP's Adam step went from ~0.45 to ~0.25 ms). To step back exactly, the caller
+/// saves a checkpoint of the weights and state and restores it later: training checkpoints before
+/// the last step of every epoch and every `Sequential.checkpointInterval` steps, and recovers from a
+/// step that makes the loss NaN by restoring the latest checkpoint and replaying the steps after it.
 public protocol Optimizer: AnyObject {
     /// Configuration this optimizer was made from.
     var config: OptimizerConfig { get }
+    /// Updates applied so far (Keras's `iterations`).
+    var iterations: Int { get }
     /// Applies one update to `parameters` (in the model's stable order) from their `grad`.
     func step(_ parameters: [Parameter])
-    /// Restores weights and state to before the most recent `step`; false if there is none to undo.
-    @discardableResult func undoLastStep(_ parameters: [Parameter]) -> Bool
-    /// Forgets the undo buffer (call after replacing the weights from outside).
-    func discardUndo()
+    /// Copies the weights and state as they are now, replacing any earlier checkpoint.
+    func saveCheckpoint(_ parameters: [Parameter])
+    /// `iterations` when the checkpoint was saved, or nil when there is none.
+    var checkpointIterations: Int? { get }
+    /// Restores weights and state from the checkpoint (which stays); false if there is none.
+    @discardableResult func restoreCheckpoint(_ parameters: [Parameter]) -> Bool
+    /// Forgets the checkpoint (call after replacing the weights from outside).
+    func discardCheckpoint()
     /// State to save with a session: slot tensors named "<slot>:<parameter>" plus scalars ("iterations").
     func state(parameters: [Parameter], parameterNames: [String]) -> OptimizerState
     /// Loads state saved by `state(parameters:parameterNames:)`; throws if names or shapes do not match.
@@ -91,44 +99,43 @@ final class FloatBuffer {
     init(_ data: [Float]) { self.data = data }
 }
 
-/// Double-buffered per-parameter slots shared by the minibatch optimizers.
+/// Per-parameter slots shared by the minibatch optimizers, updated in place, and a checkpoint of
+/// them with the parameters' values.
 ///
-/// `current[s][p]` is slot `s` of parameter `p`; `spare` holds the previous values after a step.
+/// `current[s][p]` is slot `s` of parameter `p`.
 final class SlotStore {
     let slotNames: [String]
     var current: [[FloatBuffer]]
-    var spare: [[FloatBuffer]]
-    var spareValues: [FloatBuffer] = []
-    var canUndo = false
+    private var savedSlots: [[FloatBuffer]] = []
+    private var savedValues: [FloatBuffer] = []
+    /// `steps` when the checkpoint was saved; nil when there is none.
+    private(set) var savedSteps: Int?
+    /// The parameters' sizes the slots were made for.
+    private var sizes: [Int] = []
     /// Updates applied so far (Keras's `iterations`); Adam's bias correction depends on it.
     private(set) var steps = 0
 
     init(slotNames: [String]) {
         self.slotNames = slotNames
         current = slotNames.map { _ in [] }
-        spare = slotNames.map { _ in [] }
     }
 
     /// Allocates zeroed slots the first time (or when the parameters changed size).
     func prepare(_ parameters: [Parameter]) {
         let sizes = parameters.map(\.value.count)
-        if spareValues.map(\.data.count) != sizes {
-            func zeros() -> [FloatBuffer] { sizes.map { FloatBuffer([Float](repeating: 0, count: $0)) } }
-            spareValues = zeros()
-            current = slotNames.map { _ in zeros() }
-            spare = slotNames.map { _ in zeros() }
-            canUndo = false
-        }
+        guard sizes != self.sizes else { return }
+        self.sizes = sizes
+        current = slotNames.map { _ in sizes.map { FloatBuffer([Float](repeating: 0, count: $0)) } }
+        savedValues = []
+        savedSlots = []
+        savedSteps = nil
     }
 
-    /// Where one parameter's update reads and writes: its values and gradient, the current slots,
-    /// and the spare buffers that receive the new values and slots.
+    /// Where one parameter's update reads and writes: its values, gradient and slots.
     struct UpdateBuffers {
-        var values: UnsafePointer<Float>
+        var values: UnsafeMutablePointer<Float>
         var gradient: UnsafePointer<Float>
-        var slots: [UnsafePointer<Float>]
-        var newValues: UnsafeMutablePointer<Float>
-        var newSlots: [UnsafeMutablePointer<Float>]
+        var slots: [UnsafeMutablePointer<Float>]
     }
 
     /// Runs `update(buffers, range)` over every parameter's values in one parallel run: part p
@@ -138,12 +145,11 @@ final class SlotStore {
     /// dynamically. Element-wise, so the split changes no value. Call `commit` afterwards.
     func update(_ parameters: [Parameter], _ update: (UpdateBuffers, Range<Int>) -> Void) {
         prepare(parameters)
-        let total = parameters.reduce(0) { $0 + $1.value.count }
+        let total = sizes.reduce(0, +)
         let parts = max(1, min(ThreadPool.available, total / Self.parallelMinimum))
         withBuffers(parameters) { buffers in
             ThreadPool.run(parts: parts) { part in
-                for (i, p) in parameters.enumerated() {
-                    let n = p.value.count
+                for (i, n) in sizes.enumerated() {
                     let r = n * part / parts..<n * (part + 1) / parts
                     if !r.isEmpty { update(buffers[i], r) }
                 }
@@ -161,17 +167,12 @@ final class SlotStore {
         func nest(_ i: Int) {
             guard i < parameters.count else { return body(collected) }
             let p = parameters[i]
-            p.value.data.withUnsafeBufferPointer { w in
+            p.value.data.withUnsafeMutableBufferPointer { w in
                 p.grad.data.withUnsafeBufferPointer { g in
-                    spareValues[i].data.withUnsafeMutableBufferPointer { out in
-                        withSlots(i, 0, [], []) { slots, newSlots in
-                            collected.append(
-                                UpdateBuffers(
-                                    values: w.baseAddress!, gradient: g.baseAddress!, slots: slots,
-                                    newValues: out.baseAddress!, newSlots: newSlots))
-                            nest(i + 1)
-                            collected.removeLast()
-                        }
+                    withSlots(i, 0, []) { slots in
+                        collected.append(UpdateBuffers(values: w.baseAddress!, gradient: g.baseAddress!, slots: slots))
+                        nest(i + 1)
+                        collected.removeLast()
                     }
                 }
             }
@@ -180,37 +181,51 @@ final class SlotStore {
     }
 
     private func withSlots(
-        _ parameter: Int, _ s: Int, _ slots: [UnsafePointer<Float>], _ newSlots: [UnsafeMutablePointer<Float>],
-        _ body: ([UnsafePointer<Float>], [UnsafeMutablePointer<Float>]) -> Void
+        _ parameter: Int, _ s: Int, _ slots: [UnsafeMutablePointer<Float>], _ body: ([UnsafeMutablePointer<Float>]) -> Void
     ) {
-        guard s < slotNames.count else { return body(slots, newSlots) }
-        current[s][parameter].data.withUnsafeBufferPointer { slot in
-            spare[s][parameter].data.withUnsafeMutableBufferPointer { newSlot in
-                withSlots(parameter, s + 1, slots + [slot.baseAddress!], newSlots + [newSlot.baseAddress!], body)
-            }
+        guard s < slotNames.count else { return body(slots) }
+        current[s][parameter].data.withUnsafeMutableBufferPointer { slot in
+            withSlots(parameter, s + 1, slots + [slot.baseAddress!], body)
         }
     }
 
-    /// Swaps current and spare buffers for values and slots (step commit and undo are the same swap).
-    func swapAll(_ parameters: [Parameter]) {
-        for (i, p) in parameters.enumerated() { swap(&p.value.data, &spareValues[i].data) }
-        swap(&current, &spare)
+    /// Counts an update written by `update`.
+    func commit() { steps += 1 }
+
+    /// Copies the values, slots and step count aside (into buffers kept between checkpoints).
+    func save(_ parameters: [Parameter]) {
+        prepare(parameters)
+        if savedValues.map(\.data.count) != parameters.map(\.value.count) {
+            savedValues = parameters.map { FloatBuffer($0.value.data) }
+            savedSlots = current.map { $0.map { FloatBuffer($0.data) } }
+        } else {
+            for (i, p) in parameters.enumerated() { Self.copy(p.value.data, into: &savedValues[i].data) }
+            for s in current.indices {
+                for p in current[s].indices { Self.copy(current[s][p].data, into: &savedSlots[s][p].data) }
+            }
+        }
+        savedSteps = steps
     }
 
-    /// Makes the values and slots written to the spare buffers current; the old ones stay for `undo`.
-    func commit(_ parameters: [Parameter]) {
-        swapAll(parameters)
-        steps += 1
-        canUndo = true
-    }
-
-    /// Restores the values, slots and step count from before the last `commit`, once.
-    func undo(_ parameters: [Parameter]) -> Bool {
-        guard canUndo else { return false }
-        swapAll(parameters)
-        steps -= 1
-        canUndo = false
+    /// Copies the saved values, slots and step count back; false when nothing is saved.
+    func restore(_ parameters: [Parameter]) -> Bool {
+        guard let savedSteps, parameters.map(\.value.count) == sizes else { return false }
+        for (i, p) in parameters.enumerated() { Self.copy(savedValues[i].data, into: &p.value.data) }
+        for s in current.indices {
+            for p in current[s].indices { Self.copy(savedSlots[s][p].data, into: &current[s][p].data) }
+        }
+        steps = savedSteps
         return true
+    }
+
+    func discard() { savedSteps = nil }
+
+    /// Copies into the existing storage of `target` (same count), so a buffer shared with nobody
+    /// stays unshared and keeps its place in memory.
+    private static func copy(_ source: [Float], into target: inout [Float]) {
+        source.withUnsafeBufferPointer { s in
+            target.withUnsafeMutableBufferPointer { t in t.baseAddress!.update(from: s.baseAddress!, count: s.count) }
+        }
     }
 
     /// The slots and step count as an `OptimizerState` of `kind`.
@@ -256,6 +271,6 @@ final class SlotStore {
             for p in loaded[s].indices { current[s][p].data = loaded[s][p] }
         }
         steps = Int(state.scalars["iterations"] ?? 0)
-        canUndo = false
+        savedSteps = nil
     }
 }

@@ -26,19 +26,23 @@ public final class SGD: Optimizer {
         slots.update(parameters) { p, r in
             let j = r.lowerBound
             if mu == 0 {
-                Kernels.sgd(count: r.count, w: p.values + j, g: p.gradient + j, wOut: p.newValues + j, lr: lr)
+                Kernels.sgd(count: r.count, w: p.values + j, g: p.gradient + j, wOut: p.values + j, lr: lr)
             } else {
                 Kernels.momentum(
                     count: r.count, w: p.values + j, g: p.gradient + j, v: p.slots[0] + j,
-                    wOut: p.newValues + j, vOut: p.newSlots[0] + j, lr: lr, mu: mu, nesterov: nag)
+                    wOut: p.values + j, vOut: p.slots[0] + j, lr: lr, mu: mu, nesterov: nag)
             }
         }
-        slots.commit(parameters)
+        slots.commit()
     }
 
-    @discardableResult public func undoLastStep(_ parameters: [Parameter]) -> Bool { slots.undo(parameters) }
+    public func saveCheckpoint(_ parameters: [Parameter]) { slots.save(parameters) }
 
-    public func discardUndo() { slots.canUndo = false }
+    public var checkpointIterations: Int? { slots.savedSteps }
+
+    @discardableResult public func restoreCheckpoint(_ parameters: [Parameter]) -> Bool { slots.restore(parameters) }
+
+    public func discardCheckpoint() { slots.discard() }
 
     public func state(parameters: [Parameter], parameterNames: [String]) -> OptimizerState {
         slots.state(kind: kind, parameters: parameters, parameterNames: parameterNames)

@@ -121,7 +121,7 @@ public final class Sequential {
             }
         }
         for (name, p) in zip(parameterNames, params) { p.value = byName[name]! }
-        optimizer?.discardUndo()
+        optimizer?.discardCheckpoint()
     }
 
     /// Optimizer state for saving (minibatch optimizers or L-BFGS), nil before compile.
@@ -172,7 +172,7 @@ public final class Sequential {
 
     /// Sets all parameters from a flat vector laid out like `flatParameters()`.
     public func setFlatParameters(_ x: [Double]) {
-        optimizer?.discardUndo()
+        optimizer?.discardCheckpoint()
         var o = 0
         for p in parameters {
             let n = p.value.count

@@ -38,6 +38,51 @@ extension Sequential {
         var grad = Tensor(shape: [0])
         var labels = [UInt8](repeating: 0, count: batchSize)
 
+        /// Forward pass and loss of batch `b` of `order`: the loss sum, correct predictions and
+        /// size, with the loss's gradient left in `grad`.
+        func evaluateBatch(_ b: Int, of order: [Int], rng: inout RNG) -> (loss: Double, correct: Int, count: Int) {
+            let lo = b * batchSize, hi = min(lo + batchSize, trainCount)
+            let n = hi - lo
+            loadBatch(order[lo..<hi], of: data, into: &input, labels: &labels)
+            let out = forward(input, training: true, rng: &rng)
+            grad.shape = out.shape
+            grad.data.resize(out.count)
+            let (sum, ok) = out.data.withUnsafeBufferPointer { op in
+                labels.withUnsafeBufferPointer { lp in
+                    grad.data.withUnsafeMutableBufferPointer { gp in
+                        loss.evaluate(output: op.baseAddress!, labels: lp.baseAddress!, rows: n, cols: classes,
+                                      scale: 1 / Float(n), fused: fused, grad: gp.baseAddress!)
+                    }
+                }
+            }
+            var batchLoss = sum / Double(n)
+            if l2 > 0 { batchLoss += Double(l2) / (2 * Double(n)) * Self.sumOfSquares(kernels) }
+            return (batchLoss, ok, n)
+        }
+        /// Backward pass from `grad` and one update.
+        func learn(batchSize n: Int) {
+            backward(grad, fused: fused)
+            if l2 > 0 { Self.addL2Gradient(kernels, scale: l2 / Float(n)) }
+            optimizer.step(params)
+        }
+        // Where the optimizer's latest checkpoint was saved in this call, to replay from it.
+        var replay: (iterations: Int, order: [Int], batch: Int, rng: RNG)?
+        /// Brings weights and optimizer state back to before the latest update: restores the
+        /// checkpoint, then replays the batches after it (the same batches, dropout draws and
+        /// thread split give the same bits). False, changing nothing, when no checkpoint reaches it.
+        func undoLatestUpdate() -> Bool {
+            let target = optimizer.iterations - 1
+            if optimizer.checkpointIterations == target { return optimizer.restoreCheckpoint(params) }
+            guard let replay, optimizer.checkpointIterations == replay.iterations, replay.iterations < target,
+                optimizer.restoreCheckpoint(params)
+            else { return false }
+            var rng = replay.rng
+            for b in replay.batch..<(replay.batch + target - replay.iterations) {
+                learn(batchSize: evaluateBatch(b, of: replay.order, rng: &rng).count)
+            }
+            return true
+        }
+
         for e in 1..<(epochs + 1) {
             let globalEpoch = history.nextEpoch
             progress(.epochBegin(epoch: e, totalEpochs: epochs, globalEpoch: globalEpoch, batches: batches))
@@ -53,24 +98,10 @@ extension Sequential {
             }
 
             for b in 0..<batches {
-                let lo = b * batchSize, hi = min(lo + batchSize, trainCount)
-                let n = hi - lo
-                loadBatch(order[lo..<hi], of: data, into: &input, labels: &labels)
-                let out = forward(input, training: true, rng: &rng)
-                grad.shape = out.shape
-                grad.data.resize(out.count)
-                let (sum, ok) = out.data.withUnsafeBufferPointer { op in
-                    labels.withUnsafeBufferPointer { lp in
-                        grad.data.withUnsafeMutableBufferPointer { gp in
-                            loss.evaluate(output: op.baseAddress!, labels: lp.baseAddress!, rows: n, cols: classes,
-                                          scale: 1 / Float(n), fused: fused, grad: gp.baseAddress!)
-                        }
-                    }
-                }
-                var batchLoss = sum / Double(n)
-                if l2 > 0 { batchLoss += Double(l2) / (2 * Double(n)) * Self.sumOfSquares(kernels) }
+                let rngBefore = rng
+                let (batchLoss, ok, n) = evaluateBatch(b, of: order, rng: &rng)
                 if !batchLoss.isFinite {
-                    let restored = optimizer.undoLastStep(params)
+                    let restored = undoLatestUpdate()
                     if seen > 0 { history.epochs.append(record(batches: b, partial: true)) }
                     let what = batchLoss.isNaN ? "NaN" : "infinite"
                     let fix = restored
@@ -80,9 +111,14 @@ extension Sequential {
                         status: .diverged, epochsCompleted: e - 1,
                         message: "loss became \(what) at epoch \(globalEpoch), batch \(b + 1); \(fix); try a lower learning rate")
                 }
-                backward(grad, fused: fused)
-                if l2 > 0 { Self.addL2Gradient(kernels, scale: l2 / Float(n)) }
-                optimizer.step(params)
+                // Checked before the update, so the last update before any stop has a checkpoint
+                // right before it: a NaN on the next call's first batch can still be undone.
+                let stopping = shouldStop() && b + 1 < batches
+                if b % Self.checkpointInterval == 0 || b + 1 == batches || stopping {
+                    optimizer.saveCheckpoint(params)
+                    replay = (optimizer.iterations, order, b, rngBefore)
+                }
+                learn(batchSize: n)
 
                 lossSum += batchLoss * Double(n)
                 correct += ok
@@ -91,7 +127,7 @@ extension Sequential {
                 history.batchAccuracies.append(Float(ok) / Float(n))
                 progress(.batchEnd(batch: b + 1, batches: batches, loss: lossSum / Double(seen),
                                    accuracy: Double(correct) / Double(seen), elapsed: (ContinuousClock.now - start).seconds))
-                if shouldStop() && b + 1 < batches {
+                if stopping {
                     history.epochs.append(record(batches: b + 1, partial: true))
                     return FitOutcome(
                         status: .interrupted, epochsCompleted: e - 1,
@@ -113,6 +149,11 @@ extension Sequential {
         }
         return FitOutcome(status: .completed, epochsCompleted: epochs, message: nil)
     }
+
+    /// Updates between the optimizer checkpoints `fit` saves (each a copy of the weights and
+    /// optimizer state, ~1 ms for the Colab MLP), besides the one before each epoch's last update.
+    /// Undoing an update replays at most this many.
+    nonisolated(unsafe) public static var checkpointInterval = 100
 
     /// Mean loss (without the L2 term) and accuracy over `data`, batch by batch, in inference mode.
     public func evaluate(data: TrainingData) throws -> (loss: Double, accuracy: Double) {

@@ -49,20 +49,35 @@ final class OptimizerTests: XCTestCase {
         XCTAssertEqual(r.value[0], 0.81, accuracy: 1e-6)
     }
 
-    func testUndoRestoresWeightsAndStateExactly() {
-        let p = parameter([0.3, -0.7])
-        let adam = Adam()
-        p.grad = Tensor(shape: [2], data: [0.2, 0.1])
-        adam.step([p])
-        let weights = p.value
-        let state = adam.state(parameters: [p], parameterNames: ["d.kernel"])
-        p.grad = Tensor(shape: [2], data: [5, -3])
-        adam.step([p])
-        XCTAssertNotEqual(p.value, weights)
-        XCTAssertTrue(adam.undoLastStep([p]))
-        XCTAssertEqual(p.value, weights)
-        XCTAssertEqual(adam.state(parameters: [p], parameterNames: ["d.kernel"]), state)
-        XCTAssertFalse(adam.undoLastStep([p]), "only one step can be undone")
+    func testCheckpointRestoresWeightsAndStateExactly() {
+        for optimizer in [Adam(), SGD(learningRate: 0.1, momentum: 0.9)] as [Optimizer] {
+            let p = parameter([0.3, -0.7])
+            XCTAssertNil(optimizer.checkpointIterations)
+            XCTAssertFalse(optimizer.restoreCheckpoint([p]), "nothing saved yet")
+            p.grad = Tensor(shape: [2], data: [0.2, 0.1])
+            optimizer.step([p])
+            let weights = p.value
+            let state = optimizer.state(parameters: [p], parameterNames: ["d.kernel"])
+            optimizer.saveCheckpoint([p])
+            XCTAssertEqual(optimizer.checkpointIterations, 1)
+            for g in [[5, -3], [0.5, 7]] as [[Float]] {
+                p.grad = Tensor(shape: [2], data: g)
+                optimizer.step([p])
+            }
+            XCTAssertNotEqual(p.value, weights)
+            XCTAssertEqual(optimizer.iterations, 3)
+            XCTAssertTrue(optimizer.restoreCheckpoint([p]))
+            XCTAssertEqual(p.value, weights)
+            XCTAssertEqual(optimizer.iterations, 1)
+            XCTAssertEqual(optimizer.state(parameters: [p], parameterNames: ["d.kernel"]), state)
+            // The checkpoint stays until discarded.
+            optimizer.step([p])
+            XCTAssertTrue(optimizer.restoreCheckpoint([p]))
+            XCTAssertEqual(p.value, weights)
+            optimizer.discardCheckpoint()
+            XCTAssertNil(optimizer.checkpointIterations)
+            XCTAssertFalse(optimizer.restoreCheckpoint([p]))
+        }
     }
 
     func testStateRoundTrip() throws {

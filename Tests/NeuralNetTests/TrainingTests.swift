@@ -85,7 +85,8 @@ final class TrainingTests: XCTestCase {
         var batches = 0
         let outcome = try model.fit(
             data: data, epochs: 5, batchSize: 32, rng: &rng,
-            progress: { if case .batchEnd = $0 { batches += 1 } }, shouldStop: { batches >= 7 })
+            // Polled before each batch's update: true during the 7th batch, after 6 have ended.
+            progress: { if case .batchEnd = $0 { batches += 1 } }, shouldStop: { batches >= 6 })
         XCTAssertEqual(outcome.status, .interrupted)
         XCTAssertEqual(outcome.epochsCompleted, 0)
         XCTAssertEqual(model.history.batchLosses.count, 7)
@@ -115,6 +116,80 @@ final class TrainingTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(snapshots.count, 2)
         XCTAssertEqual(weights, snapshots[snapshots.count - 2], "weights from before the last step")
         XCTAssertEqual(model.history.batchLosses.count, snapshots.count - 1)
+    }
+
+    /// A model with dropout (so a replay must repeat its draws) whose weights are set to huge
+    /// values after the update of batch `poisonAfter` (counted over the whole run), which makes
+    /// the next batch's loss NaN; returns it with snapshots of its weights and Adam state after
+    /// every batch (index 0: before any).
+    private final class PoisonedRun {
+        let model: Sequential
+        var weights: [[Double]]
+        var states: [OptimizerState]
+        var batches = 0
+        let poisonAfter: Int
+
+        init(poisonAfter: Int) throws {
+            model = Sequential(inputShape: [8, 8, 1], seed: 7)
+            try model.add(Flatten())
+            try model.add(Dense(32, activation: .relu))
+            try model.add(Dropout(rate: 0.3))
+            try model.add(Dense(10, activation: .softmax))
+            model.compile(optimizer: .adamDefault, loss: .sparseCategoricalCrossEntropy, l2: 0.001)
+            self.poisonAfter = poisonAfter
+            weights = [model.flatParameters()]
+            states = [model.optimizerState()!]
+        }
+
+        func fit(_ data: TrainingData, epochs: Int, rng: inout RNG, stopAfter: Int = .max) throws -> FitOutcome {
+            try model.fit(data: data, epochs: epochs, batchSize: 32, rng: &rng, progress: { event in
+                guard case .batchEnd = event else { return }
+                self.batches += 1
+                self.weights.append(self.model.flatParameters())
+                self.states.append(self.model.optimizerState()!)
+                if self.batches == self.poisonAfter { self.poison() }
+            }, shouldStop: { self.batches >= stopAfter })
+        }
+
+        /// Scales every weight by 1e30 behind the optimizer's back, as a diverging update would.
+        func poison() {
+            for p in model.parameters {
+                p.value.data.withUnsafeMutableBufferPointer { w in for i in w.indices { w[i] = (w[i] + 1) * 1e30 } }
+            }
+        }
+    }
+
+    func testDivergenceReplaysFromTheLatestCheckpoint() throws {
+        let saved = Sequential.checkpointInterval
+        defer { Sequential.checkpointInterval = saved }
+        Sequential.checkpointInterval = 4
+        // 19 batches per epoch; checkpoints before the updates of batches 1, 5, 9, 13, 17 and 19
+        // of each epoch. Batch 12 of the second epoch gives NaN; the update of batch 11 is undone
+        // by restoring the checkpoint saved before batch 9 and replaying batches 9 and 10.
+        let run = try PoisonedRun(poisonAfter: 19 + 11)
+        var rng = RNG(seed: 5)
+        let outcome = try run.fit(data, epochs: 3, rng: &rng)
+        XCTAssertEqual(outcome.status, .diverged)
+        XCTAssertTrue(outcome.message?.contains("epoch 2, batch 12; weights restored to before that step") ?? false,
+                      outcome.message ?? "")
+        // (== rather than XCTAssertEqual: a failure would print thousands of numbers.)
+        XCTAssertTrue(run.model.flatParameters() == run.weights[19 + 10], "weights from before the last update")
+        XCTAssertTrue(run.model.optimizerState() == run.states[19 + 10], "Adam's moments and iterations too")
+    }
+
+    func testDivergenceOnAnEpochsOrACallsFirstBatchUndoesTheLastUpdate() throws {
+        // The update before the NaN is the last of an epoch (in the same call, or in the call
+        // before), or the last before Ctrl-C stopped the previous call.
+        for (poisonAfter, firstEpochs, stopAfter) in [(19, 2, Int.max), (19, 1, .max), (7, 1, 6)] {
+            let run = try PoisonedRun(poisonAfter: poisonAfter)
+            var rng = RNG(seed: 5)
+            var outcome = try run.fit(data, epochs: firstEpochs, rng: &rng, stopAfter: stopAfter)
+            if outcome.status != .diverged { outcome = try run.fit(data, epochs: 1, rng: &rng) }
+            XCTAssertEqual(outcome.status, .diverged)
+            XCTAssertTrue(outcome.message?.contains("weights restored to before that step") ?? false, outcome.message ?? "")
+            XCTAssertTrue(run.model.flatParameters() == run.weights[poisonAfter - 1], "weights, poisoned after \(poisonAfter)")
+            XCTAssertTrue(run.model.optimizerState() == run.states[poisonAfter - 1], "Adam state, poisoned after \(poisonAfter)")
+        }
     }
 
     func testFullBatchLBFGSThroughFit() throws {
