@@ -31,16 +31,19 @@ public final class Dense: OutputActivationLayer, InputGradientOptional {
     private var dx = Tensor(shape: [0])
     /// The input's nonzeros by rows (forward) and by columns (dW), dz's by rows (dx) and by
     /// columns (dW), when sparse enough to skip the zeros (SparseProduct.swift). Break-even
-    /// densities measured in training: the products with the weights (forward, dx) copy a large
-    /// panel of them per call and win below ~40 % nonzero; dW, whose inner size is the batch,
-    /// below ~60 % (~50 % by dz, whose product is written transposed).
-    private let inputRows = CompressedLines(maxDensity: 0.4)
+    /// densities measured in training: the products with the weights (forward, dx) copy a panel
+    /// of them per call and win below ~55-60 % nonzero (the Colab MLP's dx at 48 % took 6 % less
+    /// time sparse than by sgemm, its first forward at 50 % 3-5 % less; ~40 % before the weights'
+    /// shares were lined up with the optimizer's); dW, whose inner size is the batch, below ~60 %
+    /// (~50 % by dz, whose product is written transposed).
+    private static let weightProductMaxDensity = 0.55
+    private let inputRows = CompressedLines(maxDensity: weightProductMaxDensity)
     /// Each thread's partial output of a forward split by depth, and its share of the input's
     /// nonzeros by rows.
     private let partialSums = ScratchBuffer<Float>()
     private var depthRows: [CompressedLines] = []
     private let inputColumns = CompressedLines(maxDensity: 0.6)
-    private let gradientRows = CompressedLines(maxDensity: 0.4)
+    private let gradientRows = CompressedLines(maxDensity: weightProductMaxDensity)
     private let gradientColumns = CompressedLines(maxDensity: 0.5)
 
     /// How dW = xᵀ·dz is computed for a batch: by sgemm, skipping the zeros of x (dW's rows are
@@ -114,7 +117,7 @@ public final class Dense: OutputActivationLayer, InputGradientOptional {
                         if blocks.count > 1 && k > blocks.count * n {
                             let depth = BLAS.split(k, parts: blocks.count)
                             let partial = self.partialSums.reserve(depth.count * n * u)
-                            while self.depthRows.count < depth.count { self.depthRows.append(CompressedLines(maxDensity: 0.4)) }
+                            while self.depthRows.count < depth.count { self.depthRows.append(CompressedLines(maxDensity: Self.weightProductMaxDensity)) }
                             ThreadPool.run(parts: depth.count) { p in
                                 let r = depth[p], x = xp.baseAddress! + r.lowerBound, w = wp.baseAddress! + r.lowerBound * u
                                 let rows = self.depthRows[p]
