@@ -70,6 +70,30 @@ void kernels_adam(long n, const float *w, const float *g, const float *m, const 
     adam_scalar(n, w, g, m, v, w_out, m_out, v_out, alpha, beta1, beta2, epsilon);
 }
 
+static void bytes_to_floats_scalar(long n, const uint8_t *x, float *out, float scale, float offset) {
+    for (long i = 0; i < n; i++) out[i] = (float)x[i] * scale + offset;
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2")))
+static void bytes_to_floats_avx2(long n, const uint8_t *x, float *out, float scale, float offset) {
+    __m256 s = _mm256_set1_ps(scale), o = _mm256_set1_ps(offset);
+    long i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256i b = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(x + i)));
+        _mm256_storeu_ps(out + i, _mm256_add_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(b), s), o));
+    }
+    bytes_to_floats_scalar(n - i, x + i, out + i, scale, offset);
+}
+#endif
+
+void kernels_bytes_to_floats(long n, const uint8_t *x, float *out, float scale, float offset) {
+#if defined(__x86_64__)
+    if (kernels_vector_bits() >= 256) return bytes_to_floats_avx2(n, x, out, scale, offset);
+#endif
+    bytes_to_floats_scalar(n, x, out, scale, offset);
+}
+
 static inline __attribute__((always_inline)) void dropout_loop(long n, long first, const float *x, float *out,
                                                                uint64_t seed, uint32_t threshold, float scale) {
     for (long i = 0; i < n; i++) {

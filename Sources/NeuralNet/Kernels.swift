@@ -100,10 +100,4 @@ enum Kernels {
     static func axpy(count n: Int, a: Float, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
         for j in 0..<n { y[j] += a * x[j] }
     }
-
-    /// out = x·scale + offset, from bytes.
-    @inline(never)
-    static func convert(count n: Int, from src: UnsafePointer<UInt8>, to dst: UnsafeMutablePointer<Float>, scale: Float, offset: Float) {
-        for j in 0..<n { dst[j] = Float(src[j]) * scale + offset }
-    }
 }

@@ -1,3 +1,4 @@
+import CKernels
 /// How stored UInt8 pixels become model inputs: `x · scale + offset`, applied batch by batch.
 public struct InputTransform: Sendable, Equatable, CustomStringConvertible {
     public var scale: Float
@@ -57,7 +58,7 @@ public struct TrainingData: Sendable {
                 parallelFor(rows.count, minimumPerPart: 64) { part in
                     for r in part {
                         let i = rows[r]
-                        Kernels.convert(count: size, from: px.baseAddress! + i * size, to: out + r * size, scale: scale, offset: offset)
+                        kernels_bytes_to_floats(size, px.baseAddress! + i * size, out + r * size, scale, offset)
                         lab[r] = lb[i]
                     }
                 }

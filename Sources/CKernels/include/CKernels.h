@@ -13,6 +13,10 @@ void kernels_adam(long n, const float *w, const float *g, const float *m, const 
                   float *w_out, float *m_out, float *v_out,
                   float alpha, float beta1, float beta2, float epsilon);
 
+/// out[i] = (float)x[i] · scale + offset for n bytes (a batch of pixels to the network's input): a
+/// multiply then an add, rounded separately, as in the portable loop, so every width gives the same bits.
+void kernels_bytes_to_floats(long n, const uint8_t *x, float *out, float scale, float offset);
+
 /// Inverted dropout of values first ..< first + n of a batch (x and out point at value `first`):
 /// out[i] = x[i] · 0 when a hash of (i, seed) falls below `threshold` (rate · 2³²), else x[i] ·
 /// scale. The mask is a function of (i, seed), so any split of the batch between threads draws the
