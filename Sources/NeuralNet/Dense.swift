@@ -117,7 +117,9 @@ public final class Dense: OutputActivationLayer, InputGradientOptional {
                         if blocks.count > 1 && k > blocks.count * n {
                             let depth = BLAS.split(k, parts: blocks.count)
                             let partial = self.partialSums.reserve(depth.count * n * u)
-                            while self.depthRows.count < depth.count { self.depthRows.append(CompressedLines(maxDensity: Self.weightProductMaxDensity)) }
+                            while self.depthRows.count < depth.count {
+                                self.depthRows.append(CompressedLines(maxDensity: Self.weightProductMaxDensity))
+                            }
                             ThreadPool.run(parts: depth.count) { p in
                                 let r = depth[p], x = xp.baseAddress! + r.lowerBound, w = wp.baseAddress! + r.lowerBound * u
                                 let rows = self.depthRows[p]

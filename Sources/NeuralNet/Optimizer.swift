@@ -195,7 +195,7 @@ final class SlotStore {
     /// Copies the values, slots and step count aside (into buffers kept between checkpoints).
     func save(_ parameters: [Parameter]) {
         prepare(parameters)
-        if savedValues.map(\.data.count) != parameters.map(\.value.count) {
+        if savedValues.isEmpty {
             savedValues = parameters.map { FloatBuffer($0.value.data) }
             savedSlots = current.map { $0.map { FloatBuffer($0.data) } }
         } else {
