@@ -298,8 +298,9 @@ public final class Dense: OutputActivationLayer, InputGradientOptional {
     /// both, and picks the cheaper product: x's nonzeros times the units, or twice dz's times the
     /// features (by dz, each line is short and the output is written transposed: per multiply-add
     /// it took 1.7-2x as long, timed alone on the first layer of the Colab MLP); sgemm when the
-    /// product is small or both are too dense. Both sum over the batch in the same order, so the
-    /// choice changes no bit of dW.
+    /// product is small or both are too dense. Both add the same products over the batch in the
+    /// same order and differ only in which zero products they skip, so the choice changes no bit
+    /// of dW but the sign of a zero.
     private func weightGradientProduct(x: UnsafePointer<Float>, g: UnsafePointer<Float>, batch n: Int) -> WeightGradientProduct {
         let k = inputFeatures, u = units
         let byInput = CompressedLines.suits(lines: k, length: n, outputs: u)
