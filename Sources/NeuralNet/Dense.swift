@@ -294,40 +294,36 @@ public final class Dense: OutputActivationLayer, InputGradientOptional {
         return inputGradient ? dx : Tensor(shape: [0])
     }
 
-    /// Compresses x (batch x features) and dz (batch x units) by columns, each thread a share of
-    /// both, and picks the cheaper product: x's nonzeros times the units, or twice dz's times the
-    /// features (by dz, each line is short and the output is written transposed: per multiply-add
-    /// it took 1.7-2x as long, timed alone on the first layer of the Colab MLP); sgemm when the
-    /// product is small or both are too dense. Both add the same products over the batch in the
-    /// same order and differ only in which zero products they skip, so the choice changes no bit
-    /// of dW but the sign of a zero.
+    /// Picks how dW = xᵀ·dz is computed and compresses the operand it skips the zeros of (by
+    /// columns, each thread a share). From sampled densities, the cheaper of x's nonzeros times the
+    /// units and twice dz's times the features (by dz, each line is short and the output is written
+    /// transposed: per multiply-add it took 1.7-2x as long, timed alone on the first layer of the
+    /// Colab MLP) is compressed first; only the one chosen is compressed (compressing both to count
+    /// them exactly cost ~2 % of the MLP's step). Should it prove denser than its break-even, the
+    /// other is tried, then sgemm; sgemm too when the product is small. Both sparse routes add the
+    /// same products over the batch in the same order and differ only in which zero products they
+    /// skip, so the choice changes no bit of dW but the sign of a zero.
     private func weightGradientProduct(x: UnsafePointer<Float>, g: UnsafePointer<Float>, batch n: Int) -> WeightGradientProduct {
         let k = inputFeatures, u = units
-        let byInput = CompressedLines.suits(lines: k, length: n, outputs: u)
-            && !inputColumns.looksTooDense(lines: k, length: n, of: x, lineStride: 1, step: k)
-        let byGradient = CompressedLines.suits(lines: u, length: n, outputs: k)
-            && !gradientColumns.looksTooDense(lines: u, length: n, of: g, lineStride: 1, step: u)
-        guard byInput || byGradient else { return .dense }
-        if byInput { inputColumns.reserve(lines: k, length: n) }
-        if byGradient { gradientColumns.reserve(lines: u, length: n) }
-        let parts = ThreadPool.available
-        let features = BLAS.split(k, parts: parts), unitShares = BLAS.split(u, parts: parts)
-        // Per part: x's and dz's nonzeros in its share, nil when too dense (or not tried).
-        var counts = [(input: Int?, gradient: Int?)](repeating: (nil, nil), count: parts)
-        counts.withUnsafeMutableBufferPointer { c in
-            ThreadPool.run(parts: parts) { p in
-                if byInput { c[p].input = self.inputColumns.compress(features[p], of: x, lineStride: 1, step: k) }
-                if byGradient { c[p].gradient = self.gradientColumns.compress(unitShares[p], of: g, lineStride: 1, step: u) }
+        var routes: [(product: WeightGradientProduct, cost: Double)] = []
+        if CompressedLines.suits(lines: k, length: n, outputs: u) {
+            let d = inputColumns.sampledDensity(lines: k, length: n, of: x, lineStride: 1, step: k)
+            if d <= inputColumns.maxDensity { routes.append((.sparseInput, d * Double(u))) }
+        }
+        if CompressedLines.suits(lines: u, length: n, outputs: k) {
+            let d = gradientColumns.sampledDensity(lines: u, length: n, of: g, lineStride: 1, step: u)
+            if d <= gradientColumns.maxDensity { routes.append((.sparseGradient, 2 * d * Double(k))) }
+        }
+        if routes.count == 2 && routes[1].cost < routes[0].cost { routes.swapAt(0, 1) }
+        for route in routes.map(\.product) {
+            let (columns, count, a, step) = route == .sparseInput ? (inputColumns, k, x, k) : (gradientColumns, u, g, u)
+            columns.reserve(lines: count, length: n)
+            let shares = BLAS.split(count, parts: ThreadPool.available)
+            if ThreadPool.all(parts: shares.count, { p in columns.compress(shares[p], of: a, lineStride: 1, step: step) != nil }) {
+                return route
             }
         }
-        func total(_ part: [Int?]) -> Int? { part.contains(nil) ? nil : part.reduce(0) { $0 + $1! } }
-        let input = total(counts.map(\.input)), gradient = total(counts.map(\.gradient))
-        switch (input, gradient) {
-        case let (i?, d?): return i * u <= 2 * d * k ? .sparseInput : .sparseGradient
-        case (_?, nil): return .sparseInput
-        case (nil, _?): return .sparseGradient
-        case (nil, nil): return .dense
-        }
+        return .dense
     }
 
     /// Calls `body` with the bias gradient's storage, or nil when the layer has no bias.

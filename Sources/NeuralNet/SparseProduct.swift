@@ -41,20 +41,26 @@ final class CompressedLines {
     }
 
     /// Whether `lines` lines of `length` values (line o being `a[o * lineStride + q * step]`) look
-    /// denser than `maxDensity`, judged from up to 16 x 1024 values spread over them: a cheap look
-    /// that spares a compression bound to give up (a conv layer's pooled outputs after dropout are
-    /// ~60 % nonzero, and compressing them only to fail cost ~5 % of an epoch). It depends only on
-    /// the values, like the choice it feeds.
+    /// denser than `maxDensity` (`sampledDensity`): a cheap look that spares a compression bound to
+    /// give up (a conv layer's pooled outputs after dropout are ~60 % nonzero, and compressing them
+    /// only to fail cost ~5 % of an epoch).
     func looksTooDense(lines: Int, length: Int, of a: UnsafePointer<Float>, lineStride: Int, step: Int) -> Bool {
+        sampledDensity(lines: lines, length: length, of: a, lineStride: lineStride, step: step) > maxDensity
+    }
+
+    /// The share of nonzeros among up to 16 x 1024 values spread over `lines` lines of `length`
+    /// values (line o being `a[o * lineStride + q * step]`); 0 when there are none. It depends only
+    /// on the values, like the choices it feeds.
+    func sampledDensity(lines: Int, length: Int, of a: UnsafePointer<Float>, lineStride: Int, step: Int) -> Double {
         let samples = min(lines, 16), spacing = max(1, length / 1024)
-        guard samples > 0, length > 0 else { return false }
+        guard samples > 0, length > 0 else { return 0 }
         var nonzeros = 0, seen = 0
         for j in 0..<samples {
             let line = a + (j * lines / samples) * lineStride
             for q in stride(from: 0, to: length, by: spacing) { nonzeros &+= line[q * step] != 0 ? 1 : 0 }
             seen += (length + spacing - 1) / spacing
         }
-        return Double(nonzeros) > maxDensity * Double(seen)
+        return Double(nonzeros) / Double(seen)
     }
 
     /// Compresses lines `range`, line o being `a[o * lineStride + q * step]` for q < length, into
