@@ -214,4 +214,34 @@ final class SparseProductTests: XCTestCase {
         }
         XCTAssertLessThan(worst, 1e-4)
     }
+
+    /// dW's route is picked from 16 sampled columns of x: when those are all zero but the rest of
+    /// x is dense, the compression it tries first gives up and the next route (dz's zeros, or
+    /// sgemm) still gives xᵀ·dz.
+    func testWeightGradientFallsBackWhenTheSampleMisjudgesX() throws {
+        let n = 128, k = 300, u = 200
+        for gradientDensity in [0.2, 0.9] {
+            var rng = RNG(seed: 11)
+            let layer = Dense(u)
+            try layer.build(inputShape: [k], rng: &rng)
+            let sampled = Set((0..<16).map { $0 * k / 16 })
+            var x = [Float](repeating: 0, count: n * k)
+            for i in 0..<n {
+                for q in 0..<k where !sampled.contains(q) { x[i * k + q] = rng.uniform(0.1, 1) }
+            }
+            let dy = sparseMatrix(n, u, density: gradientDensity, rng: &rng)
+            _ = layer.forward(Tensor(shape: [n, k], data: x), training: true, rng: &rng)
+            _ = layer.backward(Tensor(shape: [n, u], data: dy))
+            let dw = layer.parameters[0].grad.data
+            var worst = 0.0
+            for q in 0..<k {
+                for j in 0..<u {
+                    var ref = 0.0
+                    for i in 0..<n { ref += Double(x[i * k + q]) * Double(dy[i * u + j]) }
+                    worst = max(worst, abs(Double(dw[q * u + j]) - ref))
+                }
+            }
+            XCTAssertLessThan(worst, 1e-4, "gradient density \(gradientDensity)")
+        }
+    }
 }
