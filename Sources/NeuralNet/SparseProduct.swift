@@ -3,11 +3,11 @@ import CKernels
 /// A matrix's nonzeros line by line (its rows, or its columns for a transposed product), and the
 /// products that skip its zeros (CKernels' `kernels_sparse_gemm`).
 ///
-/// Why: in a trained relu network with dropout, most activations and most of their gradients are
-/// zero (the Colab MLP after its first hundred steps: ~50 % of Fashion-MNIST's pixels and ~20 % of
-/// MNIST's, ~22 % of the first hidden layer's outputs after dropout and ~38 % of the second's
-/// gradients are nonzero). The product that skips zeros runs at ~75 % of sgemm's rate per nonzero
-/// on one core with warm caches, less inside a training step, so each use sets its own break-even
+/// Why: in a trained relu network, many activations and gradients are zero (the Colab MLP on
+/// Fashion-MNIST: ~50 % of the pixels are nonzero (~20 % of MNIST's), ~35 % of the first hidden
+/// layer's outputs and ~48 % of the second's). The product that skips zeros runs at ~70-75 % of
+/// sgemm's rate per nonzero on one core with warm caches (near its bound: eight vector loads per
+/// eight multiply-adds), less inside a training step, so each use sets its own break-even
 /// `maxDensity`: it compresses the operand first and falls back to the dense product when the
 /// operand turns out denser. The choice depends only on the values, so a fixed seed and thread
 /// count still give bit-identical training.
