@@ -6,9 +6,10 @@ extension Sequential {
     /// Keras semantics: the last `validationSplit` fraction of `data` (before shuffling) is held out;
     /// each epoch draws one permutation of the rest from `rng` (which also feeds dropout), so a run
     /// is reproducible from its seed, and `fit(1 epoch)` twice equals `fit(2 epochs)` bit for bit.
-    /// `shouldStop` is polled after every batch; when it returns true, training stops with the model
-    /// consistent and the partial epoch recorded. A NaN/infinite loss stops training and restores
-    /// the weights and optimizer state from before the step that caused it.
+    /// `shouldStop` is polled in every batch, before its update, and at the end of every epoch;
+    /// when it returns true, training stops after that batch with the model consistent and the
+    /// partial epoch recorded. A NaN/infinite loss stops training and restores the weights and
+    /// optimizer state from before the step that caused it.
     /// With `.lbfgs`, each epoch is one full-batch L-BFGS iteration and `batchSize` is ignored.
     public func fit(
         data: TrainingData, epochs: Int, batchSize: Int, validationSplit: Double = 0, shuffle: Bool = true,
