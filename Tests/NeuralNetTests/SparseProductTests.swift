@@ -14,6 +14,23 @@ final class SparseProductTests: XCTestCase {
         (0..<rows * cols).map { _ in rng.uniform() < Float(density) ? rng.uniform(-1, 1) : 0 }
     }
 
+    /// The largest |got[i * cols + j] - f(Σ_q a(i, q)·b(q, j))| over a rows x cols product of
+    /// depth terms, the reference summed in Double.
+    private func worstError(
+        _ got: [Float], rows: Int, cols: Int, depth: Int, _ a: (Int, Int) -> Float, _ b: (Int, Int) -> Float,
+        then f: (Double) -> Double = { $0 }
+    ) -> Double {
+        var worst = 0.0
+        for i in 0..<rows {
+            for j in 0..<cols {
+                var ref = 0.0
+                for q in 0..<depth { ref += Double(a(i, q)) * Double(b(q, j)) }
+                worst = max(worst, abs(Double(got[i * cols + j]) - f(ref)))
+            }
+        }
+        return worst
+    }
+
     private struct Compressed {
         var begin: [Int32], end: [Int32], index: [Int32], value: [Float], count: Int
     }
@@ -156,31 +173,11 @@ final class SparseProductTests: XCTestCase {
             let dx = layer.backward(Tensor(shape: [n, u], data: dy))
             let w = layer.parameters[0].value.data, dw = layer.parameters[0].grad.data, db = layer.parameters[1].grad.data
             let tag = "density \(density), gradient density \(gradientDensity), \(threads) threads"
-            var worst = (y: 0.0, dw: 0.0, db: 0.0, dx: 0.0)
-            for i in 0..<n {
-                for j in 0..<u {
-                    var ref = 0.0
-                    for q in 0..<k { ref += Double(x[i * k + q]) * Double(w[q * u + j]) }
-                    worst.y = max(worst.y, abs(Double(y.data[i * u + j]) - ref))
-                }
-                for q in 0..<k {
-                    var ref = 0.0
-                    for j in 0..<u { ref += Double(dy[i * u + j]) * Double(w[q * u + j]) }
-                    worst.dx = max(worst.dx, abs(Double(dx.data[i * k + q]) - ref))
-                }
-            }
-            for q in 0..<k {
-                for j in 0..<u {
-                    var ref = 0.0
-                    for i in 0..<n { ref += Double(x[i * k + q]) * Double(dy[i * u + j]) }
-                    worst.dw = max(worst.dw, abs(Double(dw[q * u + j]) - ref))
-                }
-            }
-            for j in 0..<u {
-                var ref = 0.0
-                for i in 0..<n { ref += Double(dy[i * u + j]) }
-                worst.db = max(worst.db, abs(Double(db[j]) - ref))
-            }
+            let worst = (
+                y: worstError(y.data, rows: n, cols: u, depth: k, { x[$0 * k + $1] }, { w[$0 * u + $1] }),
+                dw: worstError(dw, rows: k, cols: u, depth: n, { x[$1 * k + $0] }, { dy[$0 * u + $1] }),
+                db: worstError(db, rows: 1, cols: u, depth: n, { _, _ in 1 }, { dy[$0 * u + $1] }),
+                dx: worstError(dx.data, rows: n, cols: k, depth: u, { dy[$0 * u + $1] }, { w[$1 * u + $0] }))
             XCTAssertEqual(dx.shape, [n, k], tag)
             XCTAssertLessThan(worst.y, 1e-4, "y, \(tag)")
             XCTAssertLessThan(worst.dx, 1e-4, "dx, \(tag)")
@@ -204,14 +201,7 @@ final class SparseProductTests: XCTestCase {
         }
         let y = layer.forward(Tensor(shape: [n, k], data: x), training: true, rng: &rng)
         let w = layer.parameters[0].value.data
-        var worst = 0.0
-        for i in 0..<n {
-            for j in 0..<u {
-                var ref = 0.0
-                for q in 0..<k { ref += Double(x[i * k + q]) * Double(w[q * u + j]) }
-                worst = max(worst, abs(Double(y.data[i * u + j]) - max(ref, 0)))
-            }
-        }
+        let worst = worstError(y.data, rows: n, cols: u, depth: k, { x[$0 * k + $1] }, { w[$0 * u + $1] }, then: { max($0, 0) })
         XCTAssertLessThan(worst, 1e-4)
     }
 
@@ -233,14 +223,7 @@ final class SparseProductTests: XCTestCase {
             _ = layer.forward(Tensor(shape: [n, k], data: x), training: true, rng: &rng)
             _ = layer.backward(Tensor(shape: [n, u], data: dy))
             let dw = layer.parameters[0].grad.data
-            var worst = 0.0
-            for q in 0..<k {
-                for j in 0..<u {
-                    var ref = 0.0
-                    for i in 0..<n { ref += Double(x[i * k + q]) * Double(dy[i * u + j]) }
-                    worst = max(worst, abs(Double(dw[q * u + j]) - ref))
-                }
-            }
+            let worst = worstError(dw, rows: k, cols: u, depth: n, { x[$1 * k + $0] }, { dy[$0 * u + $1] })
             XCTAssertLessThan(worst, 1e-4, "gradient density \(gradientDensity)")
         }
     }
