@@ -32,6 +32,9 @@ struct Bench: ParsableCommand {
     @Option(help: "Python with TensorFlow/Keras, numpy and scipy, to run the reference scripts in the same run.")
     var reference: String?
 
+    @Option(help: "With --reference: rounds of side-by-side runs, each phase's reference right before ours; the ratios' median over rounds is printed last.")
+    var rounds = 1
+
     @Option(help: "Directory of the reference scripts (keras_bench.py, np_seed000.py, matmul_bench.py).")
     var anchors = "../shared/anchors"
 
@@ -53,17 +56,49 @@ struct Bench: ParsableCommand {
         }
         print("mnist-bench: \(ProcessInfo.processInfo.activeProcessorCount) cores, OpenBLAS kernel \(BLAS.coreName), \(BLAS.threads) threads, "
               + "vector kernels \(kernels_vector_bits()) bits")
-        // References first: the kernel reports the largest peak RSS among finished children, so the
-        // Keras MLP must run before anything bigger than it to get its own figure.
-        let refs = try reference.map { try runReferences(python: $0) }
-        var ours: [String: [String: Any]] = [:]
-        for phase in phases.split(separator: ",").map(String.init) {
-            let result = try runChild(["--phase", phase, "--mlp-epochs", "\(mlpEpochs)", "--cnn-epochs", "\(cnnEpochs)",
-                                       "--iterations", "\(iterations)", "--fashion-dir", fashionDir]
-                                      + (vectorBits.map { ["--vector-bits", "\($0)"] } ?? []))
-            ours[phase] = result
+        let phaseList = phases.split(separator: ",").map(String.init)
+        guard let reference else {
+            for phase in phaseList { _ = try runOurs(phase) }
+            return
         }
-        if let refs { printComparison(ours: ours, refs: refs) }
+        guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1") }
+        // Each phase's reference runs right before ours, so both meet the same moment of a host whose
+        // speed drifts by 2x over minutes; several rounds show how much a single ratio can move.
+        var tables: [[ComparisonRow]] = []
+        var results: [[String: Any]] = []
+        for round in 1...rounds {
+            if rounds > 1 { print("\nround \(round) of \(rounds)") }
+            var ours: [String: [String: Any]] = [:]
+            var refs: [String: [String: Any]] = [:]
+            for phase in phaseList {
+                if let ref = try runReference(phase, python: reference) { refs[phase] = ref }
+                ours[phase] = try runOurs(phase)
+            }
+            // Inference's reference is Keras's predict, timed by the MLP script.
+            if phaseList.contains("infer") && !phaseList.contains("mlp") {
+                refs["mlp"] = try runReference("mlp", python: reference)
+            }
+            let table = comparison(ours: ours, refs: refs)
+            printComparison(table, title: rounds > 1 ? "round \(round): same machine, each reference right before ours" : nil)
+            let accuracies = [("mlp", "Colab MLP", "Keras"), ("cnn", "small CNN", "Keras"), ("lbfgs", "L-BFGS", "numpy/scipy")]
+                .filter { ours[$0.0] != nil }
+                .map { "\($0.1) \(f4(ours[$0.0]?["test_acc"])) vs \($0.2) \(f4(refs[$0.0]?["test_acc"]))" }
+            if !accuracies.isEmpty { print("test accuracy: " + accuracies.joined(separator: "; ")) }
+            if let gemm = refs["gemm"]?["results"] as? [[String: Any]], let first = gemm.first {
+                print("numpy sgemm 1024³: \(f1(first["gflops"])) GFLOP/s vs ours \(f1(ours["gemm"]?["gflops_1024"])) GFLOP/s")
+            }
+            tables.append(table)
+            results.append(["ours": ours, "reference": refs])
+        }
+        if rounds > 1 { printRatioSummary(tables) }
+        let json = try? JSONSerialization.data(withJSONObject: ["rounds": results], options: [.sortedKeys])
+        print("RESULT " + String(decoding: json ?? Data(), as: UTF8.self))
+    }
+
+    func runOurs(_ phase: String) throws -> [String: Any] {
+        try runChild(["--phase", phase, "--mlp-epochs", "\(mlpEpochs)", "--cnn-epochs", "\(cnnEpochs)",
+                      "--iterations", "\(iterations)", "--fashion-dir", fashionDir]
+                     + (vectorBits.map { ["--vector-bits", "\($0)"] } ?? []))
     }
 
     // MARK: - Phases (child processes)
@@ -176,40 +211,45 @@ struct Bench: ParsableCommand {
         try? JSONSerialization.jsonObject(with: Data(line.dropFirst("RESULT ".count).utf8)) as? [String: Any]
     }
 
-    /// Runs the Keras and numpy/scipy scripts; peak RSS of each from the kernel's child accounting.
-    func runReferences(python: String) throws -> [String: [String: Any]] {
-        let dir = URL(fileURLWithPath: anchors)
-        let env = ["FASHION_DIR": fashionDir, "TF_CPP_MIN_LOG_LEVEL": "3"]
-        var refs: [String: [String: Any]] = [:]
-        let runs: [(String, [String])] = [
-            ("gemm", ["matmul_bench.py"]),
-            ("mlp", ["keras_bench.py", "mlp_fashion", "0", "\(mlpEpochs)"]),
-            ("cnn", ["keras_bench.py", "cnn_fashion", "0", "\(cnnEpochs)"]),
-            ("lbfgs", ["np_seed000.py", "fashion", "\(iterations)", "0"]),
+    /// Runs the Keras or numpy/scipy script for one phase (nil if it has none); its peak RSS is the
+    /// kernel's largest among finished children, so it counts only while it exceeds every earlier one:
+    /// in the first round the Keras MLP runs before the larger Keras CNN.
+    func runReference(_ phase: String, python: String) throws -> [String: Any]? {
+        let scripts = [
+            "gemm": ["matmul_bench.py"],
+            "mlp": ["keras_bench.py", "mlp_fashion", "0", "\(mlpEpochs)"],
+            "cnn": ["keras_bench.py", "cnn_fashion", "0", "\(cnnEpochs)"],
+            "lbfgs": ["np_seed000.py", "fashion", "\(iterations)", "0"],
         ]
-        for (name, args) in runs where phases.contains(name) || (name == "mlp" && phases.contains("infer")) {
-            print("reference: \(python) \(args.joined(separator: " ")) ...")
-            let before = childPeakRSSMegabytes()
-            let lines = try runCapturing(URL(fileURLWithPath: python), [dir.appendingPathComponent(args[0]).path] + args.dropFirst(), environment: env)
-            var result = lines.last { $0.hasPrefix("RESULT ") }.flatMap(parseResult) ?? [:]
-            let after = childPeakRSSMegabytes()
-            if after > before { result["peak_rss_mb"] = after }
-            refs[name] = result
-        }
-        return refs
+        guard let args = scripts[phase] else { return nil }
+        print("reference: \(python) \(args.joined(separator: " ")) ...")
+        let before = childPeakRSSMegabytes()
+        let script = URL(fileURLWithPath: anchors).appendingPathComponent(args[0]).path
+        let lines = try runCapturing(URL(fileURLWithPath: python), [script] + args.dropFirst(),
+                                     environment: ["FASHION_DIR": fashionDir, "TF_CPP_MIN_LOG_LEVEL": "3"])
+        var result = lines.last { $0.hasPrefix("RESULT ") }.flatMap(parseResult) ?? [:]
+        let after = childPeakRSSMegabytes()
+        if after > before { result["peak_rss_mb"] = after }
+        return result
     }
 
-    func printComparison(ours: [String: [String: Any]], refs: [String: [String: Any]]) {
-        print("\nside by side (same machine, same run)")
-        print("what".padding(toLength: 44, withPad: " ", startingAt: 0) + "mnist-shell".padding(toLength: 16, withPad: " ", startingAt: 0) + "reference".padding(toLength: 16, withPad: " ", startingAt: 0) + "ratio")
+    struct ComparisonRow {
+        var what: String
+        var ours: Double
+        var reference: Double
+        var unit: String
+        var ratio: Double
+        var words: (better: String, worse: String)
+    }
+
+    /// The side-by-side rows of one round; a row is left out when either figure is missing.
+    func comparison(ours: [String: [String: Any]], refs: [String: [String: Any]]) -> [ComparisonRow] {
+        var rows: [ComparisonRow] = []
         func row(_ what: String, _ a: Double?, _ b: Double?, _ unit: String, higherIsBetter: Bool,
                  words: (better: String, worse: String) = ("faster", "slower")) {
             guard let a, let b, a > 0, b > 0 else { return }
-            let ratio = higherIsBetter ? a / b : b / a
-            print(what.padding(toLength: 44, withPad: " ", startingAt: 0)
-                  + "\(f2(a)) \(unit)".padding(toLength: 16, withPad: " ", startingAt: 0)
-                  + "\(f2(b)) \(unit)".padding(toLength: 16, withPad: " ", startingAt: 0)
-                  + String(format: "%.2fx %@", ratio, ratio >= 1 ? words.better : words.worse))
+            rows.append(ComparisonRow(what: what, ours: a, reference: b, unit: unit,
+                                      ratio: higherIsBetter ? a / b : b / a, words: words))
         }
         func number(_ d: [String: Any]?, _ key: String) -> Double? { (d?[key] as? NSNumber)?.doubleValue }
         let kerasMLP = refs["mlp"]
@@ -226,16 +266,32 @@ struct Bench: ParsableCommand {
         row("inference img/s (Keras predict, batch 32)", number(ours["infer"], "images_per_s"), number(kerasPredict, "img_per_s"), "", higherIsBetter: true)
         row("peak RSS training the Colab MLP", number(ours["mlp"], "peak_rss_mb"), number(kerasMLP, "peak_rss_mb"), "MB", higherIsBetter: false,
             words: ("smaller", "larger"))
-        print("accuracy: Colab MLP \(f4(ours["mlp"]?["test_acc"])) vs Keras \(f4(kerasMLP?["test_acc"])); small CNN \(f4(ours["cnn"]?["test_acc"])) vs \(f4(kerasCNN?["test_acc"])); L-BFGS \(f4(ours["lbfgs"]?["test_acc"])) vs numpy/scipy \(f4(refs["lbfgs"]?["test_acc"]))")
-        if let gemm = refs["gemm"]?["results"] as? [[String: Any]], let first = gemm.first {
-            print("numpy sgemm 1024³: \(f1(first["gflops"])) GFLOP/s vs ours \(f1(ours["gemm"]?["gflops_1024"])) GFLOP/s")
+        return rows
+    }
+
+    func printComparison(_ rows: [ComparisonRow], title: String?) {
+        print("\n" + (title ?? "side by side (same machine, same run)"))
+        print(pad("what", 44) + pad("mnist-shell", 16) + pad("reference", 16) + "ratio")
+        for row in rows {
+            print(pad(row.what, 44) + pad("\(f2(row.ours)) \(row.unit)", 16) + pad("\(f2(row.reference)) \(row.unit)", 16)
+                  + String(format: "%.2fx %@", row.ratio, row.ratio >= 1 ? row.words.better : row.words.worse))
         }
-        let json = try? JSONSerialization.data(withJSONObject: ["ours": ours, "reference": refs], options: [.sortedKeys])
-        print("RESULT " + String(decoding: json ?? Data(), as: UTF8.self))
+    }
+
+    /// Each row's ratio in every round, then their median.
+    func printRatioSummary(_ tables: [[ComparisonRow]]) {
+        print("\nratios over \(tables.count) rounds (ours against the reference; > 1 is better for us)")
+        for row in tables[0] {
+            let ratios = tables.compactMap { $0.first { $0.what == row.what }?.ratio }
+            print(pad(row.what, 44) + ratios.map { String(format: "%.2fx", $0) }.joined(separator: "  ")
+                  + String(format: "   median %.2fx", median(ratios)))
+        }
     }
 
     func report(_ tag: String, _ line: String) { print("\(tag): \(line)") }
 }
+
+func pad(_ s: String, _ width: Int) -> String { s.padding(toLength: width, withPad: " ", startingAt: 0) }
 
 func median(_ xs: [Double]) -> Double {
     guard !xs.isEmpty else { return .nan }
