@@ -59,21 +59,72 @@ static long now_ns(void) {
     return t.tv_sec * 1000000000L + t.tv_nsec;
 }
 
-static void take_parts(void) {
+// The CPU each of our threads was last seen on, plus one (thread 0: the caller, i + 1: worker i;
+// 0: not seen, asleep or gone). A waiting thread spins, but gives its CPU away (sched_yield) while
+// another of ours was last seen on the same CPU: on a busy machine the scheduler may put two of
+// our threads on one CPU, and a spinning thread then keeps the one it waits for from running
+// until its time slice ends. It does not yield otherwise: that would only hand its CPU to other
+// processes. Measured on the 2-vCPU machine, Colab MLP epochs: two threads pinned to one CPU
+// 4.6-5.4 s before, 2.3 s after (one thread: 2.4 s); with a busy loop pinned to one of the two
+// CPUs, 3.1-3.3 s before, 2.2 s after; idle, no change.
+static atomic_int seen_on[MAX_THREADS];
+static atomic_long yields = 0;
+
+static void publish_cpu(int self) {
+    atomic_store_explicit(&seen_on[self], sched_getcpu() + 1, memory_order_relaxed);
+}
+
+/// Whether another of our threads was last seen on the calling thread's CPU.
+static int shares_cpu(int self) {
+    int cpu = sched_getcpu() + 1;
+    atomic_store_explicit(&seen_on[self], cpu, memory_order_relaxed);
+    int threads = atomic_load_explicit(&thread_count, memory_order_relaxed);
+    for (int t = 0; t < threads; t++) {
+        if (t != self && atomic_load_explicit(&seen_on[t], memory_order_relaxed) == cpu) return 1;
+    }
+    return 0;
+}
+
+/// Gives the CPU to the other of our threads that shares it.
+static void yield_to_sibling(void) {
+    atomic_fetch_add_explicit(&yields, 1, memory_order_relaxed);
+    sched_yield();
+}
+
+long threadpool_yields(void) {
+    return atomic_load_explicit(&yields, memory_order_relaxed);
+}
+
+int threadpool_confine_to_one_cpu(int confine) {
+    static cpu_set_t before;
+    if (!confine) return sched_setaffinity(0, sizeof before, &before);
+    if (sched_getaffinity(0, sizeof before, &before) != 0) return -1;
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(sched_getcpu(), &one);
+    return sched_setaffinity(0, sizeof one, &one);
+}
+
+static void take_parts(int self) {
+    publish_cpu(self);
     inside_part = 1;
     long p;
     while ((p = atomic_fetch_add(&next_part, 1)) < run_parts) run_task(run_context, p);
     inside_part = 0;
 }
 
-static unsigned long wait_for_run(unsigned long seen) {
+static unsigned long wait_for_run(int self, unsigned long seen) {
     long deadline = now_ns() + SPIN_NANOSECONDS;
     for (int i = 1;; i++) {
         unsigned long g = atomic_load_explicit(&generation, memory_order_acquire);
         if (g != seen) return g;
         cpu_relax();
-        if ((i & 1023) == 0 && now_ns() > deadline) break;
+        if ((i & 255) == 0) {
+            if (now_ns() > deadline) break;
+            if (shares_cpu(self)) yield_to_sibling();
+        }
     }
+    atomic_store_explicit(&seen_on[self], 0, memory_order_relaxed);
     pthread_mutex_lock(&sleep_lock);
     atomic_fetch_add(&sleeping, 1);  // before re-checking: the runner checks `sleeping` after bumping
     unsigned long g;
@@ -98,9 +149,12 @@ static void *worker_main(void *arg) {
     for (;;) {
         // The runner waits for every live worker to check out before it announces the next
         // run, so a worker sees each generation exactly once.
-        seen = wait_for_run(seen);
-        if (start.index >= atomic_load(&stop_from)) return 0;
-        take_parts();
+        seen = wait_for_run(start.index + 1, seen);
+        if (start.index >= atomic_load(&stop_from)) {
+            atomic_store_explicit(&seen_on[start.index + 1], 0, memory_order_relaxed);
+            return 0;
+        }
+        take_parts(start.index + 1);
         atomic_fetch_add_explicit(&checked_out, 1, memory_order_release);
     }
 }
@@ -119,10 +173,10 @@ static void announce_and_wait(long parts, threadpool_task task, void *context, i
         pthread_cond_broadcast(&wake);
         pthread_mutex_unlock(&sleep_lock);
     }
-    take_parts();
+    take_parts(0);
     for (int i = 1; atomic_load_explicit(&checked_out, memory_order_acquire) < staying; i++) {
         cpu_relax();
-        if ((i & 4095) == 0) sched_yield();
+        if ((i & 255) == 0 && shares_cpu(0)) yield_to_sibling();
     }
 }
 

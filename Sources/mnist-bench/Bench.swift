@@ -44,11 +44,15 @@ struct Bench: ParsableCommand {
     @Option(help: "Cap the engine's vector kernels at 512, 256 or 0 bits (0: portable loops, convs by im2col), to time another CPU's path; the results stay bit-identical between 512 and 256.")
     var vectorBits: Int?
 
+    @Option(help: "Engine threads (default: one per CPU this process may use). More than the CPUs that `taskset` leaves times a busy machine.")
+    var threads: Int?
+
     @Option(help: .hidden)
     var phase: String?
 
     mutating func run() throws {
         BLASTuning.reexecWithFastKernelIfNeeded()
+        if let threads { BLAS.threads = threads }
         if let vectorBits { kernels_limit_vector_bits(Int32(vectorBits)) }
         if let phase {
             try runPhase(phase)
@@ -98,7 +102,8 @@ struct Bench: ParsableCommand {
     func runOurs(_ phase: String) throws -> [String: Any] {
         try runChild(["--phase", phase, "--mlp-epochs", "\(mlpEpochs)", "--cnn-epochs", "\(cnnEpochs)",
                       "--iterations", "\(iterations)", "--fashion-dir", fashionDir]
-                     + (vectorBits.map { ["--vector-bits", "\($0)"] } ?? []))
+                     + (vectorBits.map { ["--vector-bits", "\($0)"] } ?? [])
+                     + (threads.map { ["--threads", "\($0)"] } ?? []))
     }
 
     // MARK: - Phases (child processes)

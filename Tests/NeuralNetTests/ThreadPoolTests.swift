@@ -50,6 +50,26 @@ final class ThreadPoolTests: XCTestCase {
         XCTAssertEqual(runCounting(parts: 4), [1, 1, 1, 1])
     }
 
+    /// With both threads confined to one CPU (a busy machine), a waiting thread must give the CPU to
+    /// the one it waits for; spinning there instead held each run up for a time slice. Only the
+    /// yields are checked here; the time is the benchmark's (`taskset -c 0 mnist-bench --threads 2`).
+    func testThreadsSharingACPUYieldToEachOtherAndRunsComplete() {
+        // Workers inherit the affinity of the thread that creates them.
+        threadpool_set_threads(1)
+        XCTAssertEqual(threadpool_confine_to_one_cpu(1), 0)
+        threadpool_set_threads(2)
+        defer {
+            threadpool_set_threads(1)
+            XCTAssertEqual(threadpool_confine_to_one_cpu(0), 0)
+            threadpool_set_threads(2)
+        }
+        let before = threadpool_yields()
+        var total = 0
+        for _ in 0..<2_000 { total += runCounting(parts: 2).reduce(0, +) }
+        XCTAssertEqual(total, 4_000)
+        XCTAssertGreaterThan(threadpool_yields(), before, "no waiting thread yielded to the other on its CPU")
+    }
+
     func testNestedRunsExecuteInlineInsideAPart() {
         threadpool_set_threads(2)
         final class Box: @unchecked Sendable { var inner = [Int32](repeating: 0, count: 4) }

@@ -6,7 +6,8 @@
 /// pools ever spin against each other on the same cores.
 ///
 /// A run hands out parts 0..<parts dynamically; the calling thread takes parts too. Workers spin
-/// briefly between runs (a training step is dozens of runs microseconds apart) and then sleep.
+/// briefly between runs (a training step is dozens of runs microseconds apart) and then sleep. A
+/// waiting thread yields its CPU while another of the pool's threads is on the same one.
 
 typedef void (*threadpool_task)(void *context, long part);
 
@@ -27,6 +28,15 @@ int threadpool_available(void);
 /// The calling thread is switched to flushing denormals first (threadpool_flush_denormals), and
 /// stays so, so that a part computes the same on whichever thread runs it.
 void threadpool_run(long parts, threadpool_task task, void *context);
+
+/// How many times a waiting thread has given its CPU to another of the pool's threads that was on
+/// the same CPU (more threads than free CPUs). For tests and diagnostics.
+long threadpool_yields(void);
+
+/// For tests that need the pool's threads to share one CPU: confines the calling thread (and the
+/// threads it creates from then on) to the CPU it is on (confine != 0), or gives it back the CPUs
+/// it had before (confine == 0). Returns 0 on success.
+int threadpool_confine_to_one_cpu(int confine);
 
 /// Makes the calling thread's float arithmetic treat denormal inputs as zero and flush denormal
 /// results to zero (x86 MXCSR FTZ+DAZ, ARM FPCR.FZ), as TensorFlow does on its threads. Every
