@@ -60,24 +60,30 @@ static long now_ns(void) {
 }
 
 // The CPU each of our threads was last seen on, plus one (thread 0: the caller, i + 1: worker i;
-// 0: not seen, asleep or gone). A waiting thread spins, but gives its CPU away (sched_yield) while
+// 0: not seen yet, or gone). A waiting thread spins, but gives its CPU away (sched_yield) while
 // another of ours was last seen on the same CPU: on a busy machine the scheduler may put two of
 // our threads on one CPU, and a spinning thread then keeps the one it waits for from running
 // until its time slice ends. It does not yield otherwise: that would only hand its CPU to other
-// processes. Measured on the 2-vCPU machine, Colab MLP epochs: two threads pinned to one CPU
-// 4.6-5.4 s before, 2.3 s after (one thread: 2.4 s); with a busy loop pinned to one of the two
-// CPUs, 3.1-3.3 s before, 2.2 s after; idle, no change.
+// processes. (A sleeping worker keeps its entry: it is usually woken on the CPU it slept on.)
+// Measured on the 2-vCPU machine, Colab MLP epochs: two threads pinned to one CPU 4.6-5.4 s
+// before, 2.3 s after (one thread: 2.4 s); with a busy loop pinned to one of the two CPUs,
+// 3.1-3.8 s before, 2.0-2.6 s after; idle, no change.
 static atomic_int seen_on[MAX_THREADS];
 static atomic_long yields = 0;
 
-static void publish_cpu(int self) {
-    atomic_store_explicit(&seen_on[self], sched_getcpu() + 1, memory_order_relaxed);
+/// Records the calling thread's CPU (plus one; 0 if unknown) and returns it. Stores only on a
+/// change: the entries share cache lines.
+static int publish_cpu(int self) {
+    int cpu = sched_getcpu() + 1;
+    if (atomic_load_explicit(&seen_on[self], memory_order_relaxed) != cpu)
+        atomic_store_explicit(&seen_on[self], cpu, memory_order_relaxed);
+    return cpu;
 }
 
 /// Whether another of our threads was last seen on the calling thread's CPU.
 static int shares_cpu(int self) {
-    int cpu = sched_getcpu() + 1;
-    atomic_store_explicit(&seen_on[self], cpu, memory_order_relaxed);
+    int cpu = publish_cpu(self);
+    if (cpu == 0) return 0;
     int threads = atomic_load_explicit(&thread_count, memory_order_relaxed);
     for (int t = 0; t < threads; t++) {
         if (t != self && atomic_load_explicit(&seen_on[t], memory_order_relaxed) == cpu) return 1;
@@ -97,8 +103,14 @@ long threadpool_yields(void) {
 
 int threadpool_confine_to_one_cpu(int confine) {
     static cpu_set_t before;
-    if (!confine) return sched_setaffinity(0, sizeof before, &before);
-    if (sched_getaffinity(0, sizeof before, &before) != 0) return -1;
+    static int saved = 0;
+    if (!confine) {
+        if (!saved) return -1;
+        saved = 0;
+        return sched_setaffinity(0, sizeof before, &before);
+    }
+    if (saved || sched_getaffinity(0, sizeof before, &before) != 0) return -1;
+    saved = 1;
     cpu_set_t one;
     CPU_ZERO(&one);
     CPU_SET(sched_getcpu(), &one);
@@ -124,7 +136,6 @@ static unsigned long wait_for_run(int self, unsigned long seen) {
             if (shares_cpu(self)) yield_to_sibling();
         }
     }
-    atomic_store_explicit(&seen_on[self], 0, memory_order_relaxed);
     pthread_mutex_lock(&sleep_lock);
     atomic_fetch_add(&sleeping, 1);  // before re-checking: the runner checks `sleeping` after bumping
     unsigned long g;
@@ -176,7 +187,9 @@ static void announce_and_wait(long parts, threadpool_task task, void *context, i
     take_parts(0);
     for (int i = 1; atomic_load_explicit(&checked_out, memory_order_acquire) < staying; i++) {
         cpu_relax();
-        if ((i & 255) == 0 && shares_cpu(0)) yield_to_sibling();
+        // Also yield now and then regardless, in case a worker moved to this CPU unseen.
+        if ((i & 4095) == 0) sched_yield();
+        else if ((i & 255) == 0 && shares_cpu(0)) yield_to_sibling();
     }
 }
 

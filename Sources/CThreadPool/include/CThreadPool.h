@@ -33,9 +33,10 @@ void threadpool_run(long parts, threadpool_task task, void *context);
 /// the same CPU (more threads than free CPUs). For tests and diagnostics.
 long threadpool_yields(void);
 
-/// For tests that need the pool's threads to share one CPU: confines the calling thread (and the
-/// threads it creates from then on) to the CPU it is on (confine != 0), or gives it back the CPUs
-/// it had before (confine == 0). Returns 0 on success.
+/// Test helper, for tests that need the pool's threads to share one CPU: confines the calling
+/// thread (and the threads it creates from then on) to the CPU it is on (confine != 0), or gives it
+/// back the CPUs it had before (confine == 0). One thread at a time, in pairs; returns 0 on
+/// success, -1 when out of pairs or when the system refuses.
 int threadpool_confine_to_one_cpu(int confine);
 
 /// Makes the calling thread's float arithmetic treat denormal inputs as zero and flush denormal
