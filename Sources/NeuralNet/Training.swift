@@ -159,6 +159,7 @@ extension Sequential {
     /// Mean loss (without the L2 term) and accuracy over `data`, batch by batch, in inference mode.
     public func evaluate(data: TrainingData) throws -> (loss: Double, accuracy: Double) {
         try checkInput(data)
+        try checkLabels(data)
         return measure(data: data, range: 0..<data.count)
     }
 
@@ -178,24 +179,26 @@ extension Sequential {
         return Tensor(shape: [data.count, classes], data: result)
     }
 
-    /// Probabilities for images given as raw UInt8 pixels (`count` images of the model's input size).
-    public func predict(pixels: [UInt8], count: Int, transform: InputTransform) throws -> Tensor {
-        try predict(data: TrainingData(
+    /// Probabilities for `count` images given as raw UInt8 pixels, each of `sampleShape` (an error,
+    /// not a crash, when that is not the model's input size).
+    public func predict(pixels: [UInt8], count: Int, sampleShape: [Int], transform: InputTransform) throws -> Tensor {
+        precondition(pixels.count == count * sampleShape.reduce(1, *), "pixels do not match count x sampleShape")
+        return try predict(data: TrainingData(
             pixels: pixels, labels: [UInt8](repeating: 0, count: count), count: count,
-            sampleShape: inputShape, transform: transform))
+            sampleShape: sampleShape, transform: transform))
     }
 
     /// 10x10 (classes x classes) counts: row = true label, column = predicted label.
     public func confusionMatrix(data: TrainingData) throws -> [[Int]] {
         try checkInput(data)
+        try checkLabels(data)
         let classes = outputShape.reduce(1, *)
         var m = [[Int]](repeating: [Int](repeating: 0, count: classes), count: classes)
         forEachBatch(data: data, range: 0..<data.count, batchSize: 1024) { _, out, labels in
             for r in 0..<out.rows {
                 var best = 0
                 for j in 1..<classes where out.data[r * classes + j] > out.data[r * classes + best] { best = j }
-                let t = Int(labels[r])
-                if t < classes { m[t][best] += 1 }
+                m[Int(labels[r])][best] += 1
             }
         }
         return m
@@ -215,6 +218,11 @@ extension Sequential {
         try checkInput(data)
         guard isCompiled else { throw TrainingError("the model is not compiled; compile it with an optimizer and a loss first") }
         guard data.count > 0 else { throw TrainingError("no training samples") }
+        try checkLabels(data)
+    }
+
+    /// The labels must name the model's output classes (train, evaluate, confusion matrix).
+    private func checkLabels(_ data: TrainingData) throws {
         let classes = outputShape.reduce(1, *)
         guard outputShape.count == 1 else {
             throw TrainingError("the model's output is \(ShapeFormat.batched(outputShape)); end it with flatten and a dense layer")

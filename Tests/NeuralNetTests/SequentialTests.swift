@@ -78,7 +78,7 @@ final class SequentialTests: XCTestCase {
     func testPredictGivesProbabilities() throws {
         let data = EngineFixtures.synthetic(count: 37, side: 28)
         let model = try Preset.named("colab-mlp")!.makeModel(seed: 0)
-        let p = try model.predict(pixels: data.pixels, count: 37, transform: .normalized)
+        let p = try model.predict(pixels: data.pixels, count: 37, sampleShape: [28, 28, 1], transform: .normalized)
         XCTAssertEqual(p.shape, [37, 10])
         for r in 0..<37 {
             XCTAssertEqual(p.data[(r * 10)..<(r * 10 + 10)].reduce(0, +), 1, accuracy: 1e-5)

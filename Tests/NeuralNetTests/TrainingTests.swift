@@ -223,6 +223,34 @@ final class TrainingTests: XCTestCase {
     }
 }
 
+/// Inference on data that does not fit the model is an error that says why, never a crash or a
+/// silently skewed figure.
+final class MismatchedDataTests: XCTestCase {
+    func testPredictOnImagesOfAnotherSizeIsAnError() throws {
+        let model = Sequential(inputShape: [8, 8, 1])
+        try model.add(Flatten())
+        try model.add(Dense(10, activation: .softmax))
+        let small = EngineFixtures.synthetic(count: 3, side: 5)
+        XCTAssertThrowsError(try model.predict(pixels: small.pixels, count: 3, sampleShape: [5, 5, 1], transform: .normalized)) { error in
+            XCTAssertEqual("\(error)", "the data's samples have shape (5, 5, 1) but the model expects (8, 8, 1)")
+        }
+    }
+
+    func testLabelsBeyondTheOutputClassesAreAnErrorForEvaluateAndConfusion() throws {
+        let model = Sequential(inputShape: [8, 8, 1])
+        try model.add(Flatten())
+        try model.add(Dense(5, activation: .softmax))
+        model.compile(optimizer: .sgd(learningRate: 0.1), loss: .sparseCategoricalCrossEntropy)
+        let data = EngineFixtures.synthetic(count: 50, side: 8)  // labels 0-9
+        let bad = try XCTUnwrap(data.labels.firstIndex { $0 >= 5 })
+        let message = "label \(data.labels[bad]) at index \(bad) is out of range for a 5-class output"
+        XCTAssertThrowsError(try model.evaluate(data: data)) { XCTAssertEqual("\($0)", message) }
+        XCTAssertThrowsError(try model.confusionMatrix(data: data)) { XCTAssertEqual("\($0)", message) }
+        let fitting = EngineFixtures.synthetic(count: 50, side: 8, classes: 5)
+        XCTAssertEqual(try model.confusionMatrix(data: fitting).joined().reduce(0, +), 50)
+    }
+}
+
 final class ModelStateTests: XCTestCase {
     private let data = EngineFixtures.synthetic(count: 300, side: 8, seed: 2)
 

@@ -198,6 +198,21 @@ final class TrainingEndToEndTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("predicted: 3"), r.stdout)
     }
 
+    /// A model built for 28x28 images asked to predict 10x10 ones says so (it used to trap), and
+    /// the session goes on.
+    func testPredictOnImagesOfAnotherSizeIsAnErrorAndTheSessionGoesOn() throws {
+        var csv = ""
+        for i in 0..<100 { csv += "\(i % 10)," + (0..<100).map { String(($0 * 7 + i * 13) % 256) }.joined(separator: ",") + "\n" }
+        let file = try temporaryDirectory().appendingPathComponent("tiny-10x10.csv")
+        try csv.write(to: file, atomically: true, encoding: .utf8)
+        let r = try ShellProcess.run(["--keep-going", "-c", "model preset colab-mlp; load \(file.path); predict 0; predict 0 --test; info"])
+        XCTAssertEqual(r.status, 1, r.stderr)
+        let message = "the data's samples have shape (10, 10, 1) but the model expects (28, 28, 1)"
+        XCTAssertEqual(r.stderr.components(separatedBy: message).count - 1, 2, r.stderr)
+        XCTAssertFalse(r.stderr.contains("crashed"), r.stderr)
+        XCTAssertTrue(r.stdout.contains("Data set: tiny-10x10.csv"), "info still runs:\n\(r.stdout)")
+    }
+
     func testTutorialRunsStraightThroughInAScript() throws {
         try ShellProcess.requireSample()
         let r = try ShellProcess.run(["-c", "tutorial --epochs 1"])

@@ -24,7 +24,7 @@ enum InspectCommands {
         let style = ExploreCommands.digitStyle(ctx)
         if let path = ctx.args.positional.first, ctx.args.positional.count == 1, Int(path.split(separator: "-").first ?? "") == nil {
             let image = try loadImageFile(expandTilde(path))
-            let probabilities = try probabilitiesFor(model, pixels: image, count: 1, session: session)
+            let probabilities = try probabilitiesFor(model, pixels: image, count: 1, shape: [28, 28, 1], session: session)
             ctx.console.print(panel(image: image, side: 28, probabilities: probabilities, title: path, truth: nil, style: style, session: session, color: ctx.console.capabilities.color))
             return
         }
@@ -33,7 +33,8 @@ enum InspectCommands {
         guard indices.count <= 100 else { throw ShellError("predict shows at most 100 images at a time; got \(indices.count)") }
         var pixels: [UInt8] = []
         for i in indices { pixels += set.image(i) }
-        let probabilities = try probabilitiesFor(model, pixels: pixels, count: indices.count, session: session)
+        let probabilities = try probabilitiesFor(
+            model, pixels: pixels, count: indices.count, shape: [set.rows, set.cols, 1], session: session)
         let classes = probabilities.count / indices.count
         var panels: [String] = []
         for (k, i) in indices.enumerated() {
@@ -49,9 +50,9 @@ enum InspectCommands {
         return try DigitImage.preprocess(width: image.width, height: image.height, gray: image.gray)
     }
 
-    static func probabilitiesFor(_ model: Sequential, pixels: [UInt8], count: Int, session: LiveSession) throws -> [Float] {
+    static func probabilitiesFor(_ model: Sequential, pixels: [UInt8], count: Int, shape: [Int], session: LiveSession) throws -> [Float] {
         do {
-            return try model.predict(pixels: pixels, count: count, transform: session.inputTransform).data
+            return try model.predict(pixels: pixels, count: count, sampleShape: shape, transform: session.inputTransform).data
         } catch {
             throw ShellError(String(describing: error))
         }
