@@ -112,21 +112,28 @@ public protocol HintedError: Error {
 
 extension Shell {
     /// Before an interactive shell exits: offers to save a session with unsaved work (a model, or a
-    /// session saved before). Returns false if the user chose to stay.
+    /// session saved before). Returns false if the user chose to stay: `c`, or Ctrl-C at either
+    /// question, cancels; Ctrl-D (end of input) at the first question quits without saving.
     public func confirmQuit() -> Bool {
         guard console.capabilities.isInteractive, session.hasUnsavedChanges,
               session.model != nil || session.name != nil
         else { return true }
+        // A Ctrl-C left over from before the question must not answer it.
+        session.clearInterrupt()
         while true {
             let question = "Save this session before quitting? [y]es, [n]o, [c]ancel: "
-            guard let answer = console.ask(question)?.lowercased() else { return true }
+            guard let answer = console.ask(question)?.lowercased() else {
+                // The console answers nil for Ctrl-C as for Ctrl-D; the interrupt flag tells them apart.
+                return !cancelledByInterrupt()
+            }
             switch answer.first {
             case "n": return true
             case "c": return false
             case "y":
                 let suggested = session.name ?? SessionName.timestamped()
-                let typed = console.ask("Name [\(suggested)]: ") ?? ""
-                let name = typed.isEmpty ? suggested : typed
+                let typed = console.ask("Name [\(suggested)]: ")
+                if typed == nil && cancelledByInterrupt() { return false }
+                let name = typed.flatMap { $0.isEmpty ? nil : $0 } ?? suggested
                 do {
                     try SessionCommands.saveSession(session, as: name)
                     console.print("saved session '\(name)' in \(session.sessionsDir)/\(name)")
@@ -138,5 +145,12 @@ extension Shell {
                 continue
             }
         }
+    }
+
+    /// True (and the flag cleared, so the prompt that follows is not interrupted) if Ctrl-C was pressed.
+    private func cancelledByInterrupt() -> Bool {
+        guard session.interrupted else { return false }
+        session.clearInterrupt()
+        return true
     }
 }

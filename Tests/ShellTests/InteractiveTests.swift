@@ -90,6 +90,42 @@ final class InteractiveTests: XCTestCase {
         XCTAssertTrue(PseudoTerminal.stripANSI(try run("help quit", in: term)).contains("usage: quit"))
     }
 
+    /// Ctrl-C at either question of the save-before-quitting dialogue means cancel: back to the
+    /// prompt with the model intact and nothing saved. Ctrl-D at the first question still quits.
+    func testCtrlCAtTheSaveBeforeQuittingQuestionsCancels() throws {
+        let sessions = home.appendingPathComponent("sessions")
+        let term = try startShell(environment: ["MNIST_SHELL_SESSIONS": sessions.path])
+        try run("model new; add flatten; add dense 10 --activation softmax", in: term)
+        func saved() -> [String] { (try? FileManager.default.contentsOfDirectory(atPath: sessions.path)) ?? [] }
+
+        term.send("\u{4}")
+        try term.expect("Save this session before quitting? [y]es, [n]o, [c]ancel: ")
+        term.send("\u{3}")
+        try term.expect("^C")
+        try term.expect("mnist> ")
+        XCTAssertTrue(term.isRunning, "Ctrl-C at the question cancels the quit")
+        XCTAssertEqual(saved(), [], "nothing saved")
+
+        term.send("quit\r")
+        try term.expect("[c]ancel: ")
+        term.send("y\r")
+        try term.expect("Name [session-")
+        try term.expect("]: ")
+        term.send("\u{3}")
+        try term.expect("^C")
+        try term.expect("mnist> ")
+        XCTAssertTrue(term.isRunning, "Ctrl-C at the name cancels the quit")
+        XCTAssertEqual(saved(), [], "nothing saved under the default name")
+
+        let summary = PseudoTerminal.stripANSI(try run("summary", in: term))
+        XCTAssertTrue(summary.contains("Dense"), "the model is intact: \(summary)")
+        term.send("\u{4}")
+        try term.expect("[c]ancel: ")
+        term.send("n\r")
+        XCTAssertEqual(term.waitForExit(), 0)
+        XCTAssertEqual(saved(), [])
+    }
+
     func testCtrlCDuringLoadLeavesTheShellRunning() throws {
         try ShellProcess.requireFashion()
         let term = try startShell()
