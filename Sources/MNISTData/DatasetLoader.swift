@@ -12,6 +12,11 @@ public enum DatasetLoader {
         /// For single-set sources with a conventional split (mldata's 70,000 → first 60,000 train).
         var naturalTrainCount: Int? = nil
         var files: [String]
+
+        /// The file the training (or only) images came from: the images file of an IDX pair.
+        var trainImagesFile: String { files[0] }
+        /// The file the test images came from: the second images file for two IDX pairs, else the one file.
+        var testImagesFile: String { files.count == 4 ? files[2] : files[0] }
     }
 
     /// A file format: how to recognise its (decompressed) bytes and how to read them.
@@ -47,16 +52,31 @@ public enum DatasetLoader {
         let absolute = absolutePath(path)
         let name = (absolute as NSString).lastPathComponent
         let sets = try readSets(absolute, options: options)
+        try requireImages(sets)
         var train = sets.train, test = sets.test ?? ImageSet(rows: train.rows, cols: train.cols, pixels: [], labels: [])
         var notices: [String] = []
         if sets.test == nil {
-            let split = Split.apply(sets.train, options: options, naturalTrainCount: sets.naturalTrainCount, sourceName: name)
+            let split = try Split.apply(sets.train, options: options, naturalTrainCount: sets.naturalTrainCount,
+                                        sourceName: name, file: sets.trainImagesFile)
             (train, test) = (split.train, split.test)
             notices.append(split.notice)
         }
         let fashion = absolute.lowercased().contains("fashion")
         return Dataset(name: fashion ? "Fashion-MNIST" : name, source: path, files: sets.files, train: train, test: test,
                        classNames: fashion ? Dataset.fashionClassNames : Dataset.digitClassNames, notices: notices)
+    }
+
+    /// A set with no images would only give empty figures and NaN metrics later: refuse it here.
+    private static func requireImages(_ sets: Sets) throws {
+        if sets.train.count == 0 {
+            throw DataError(file: sets.trainImagesFile,
+                            message: sets.test == nil ? "the file holds no images" : "the training set holds no images",
+                            hint: "a data set needs at least one training and one test image")
+        }
+        if let test = sets.test, test.count == 0 {
+            throw DataError(file: sets.testImagesFile, message: "the test set holds no images",
+                            hint: "a data set needs at least one training and one test image")
+        }
     }
 
     private static func readSets(_ path: String, options: LoadOptions) throws -> Sets {

@@ -23,18 +23,33 @@ enum Split {
     }
 
     /// Splits `set` as `options` say and describes it: "no separate test set in X: split ...".
-    static func apply(_ set: ImageSet, options: LoadOptions, naturalTrainCount: Int?, sourceName: String)
-        -> (train: ImageSet, test: ImageSet, notice: String)
+    /// A split that leaves the training or the test set empty is an error naming `file` and the
+    /// counts (a test fraction of 0 asks for an empty test set on purpose and gets one).
+    static func apply(_ set: ImageSet, options: LoadOptions, naturalTrainCount: Int?, sourceName: String, file: String)
+        throws -> (train: ImageSet, test: ImageSet, notice: String)
     {
         let prefix = "no separate test set in \(sourceName)"
         if let n = options.trainCount ?? naturalTrainCount {
             let (train, test) = firstN(set, trainCount: n)
+            if train.count == 0 || test.count == 0 {
+                let empty = train.count == 0 ? "no training images" : "no test images"
+                let below = set.count > 1 ? "between 1 and \((set.count - 1).grouped)" : "below the number of images"
+                throw DataError(file: file,
+                                message: "a train count of \(n.grouped) leaves \(empty): the file holds \(set.count.grouped) images",
+                                hint: "give a train count \(below), or a test fraction instead")
+            }
             return (train, test, "\(prefix): the first \(train.count.grouped) images are train, the last \(test.count.grouped) test")
         }
         if options.testFraction <= 0 {
             return (set, set.subset([]), "\(prefix): all \(set.count.grouped) images are train, the test set is empty")
         }
         let (train, test) = stratified(set, testFraction: options.testFraction)
+        if train.count == 0 || test.count == 0 {
+            throw DataError(file: file,
+                            message: "a test fraction of \(describe(options.testFraction)) leaves the \(train.count == 0 ? "training" : "test") set empty: "
+                                + "\(set.count.grouped) images split \(train.count.grouped) train / \(test.count.grouped) test",
+                            hint: train.count == 0 ? "give a smaller test fraction" : "give a larger test fraction, or a train count")
+        }
         let inverse = 1 / options.testFraction
         let how = inverse.isFinite && inverse == inverse.rounded() && inverse >= 2
             ? "every \(ordinal(Int(inverse))) image of each class is test"

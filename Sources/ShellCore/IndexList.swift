@@ -3,6 +3,7 @@
 ///     try IndexList.parse(["0-3", "9"], count: 100)   // [0, 1, 2, 3, 9]
 public enum IndexList {
     public static func parse(_ words: [String], count: Int, setName: String) throws -> [Int] {
+        guard count > 0 else { throw ShellError("the \(setName) set is empty: it has no images to index") }
         var result: [Int] = []
         for word in words {
             for part in word.split(separator: ",") where !part.isEmpty {

@@ -78,9 +78,15 @@ public final class LiveSession {
             sampleShape: [set.rows, set.cols, 1], transform: inputTransform)
     }
 
-    /// The train or test split of the loaded data set.
+    /// The train or test split of the loaded data set; an error if it holds no images, so that no
+    /// command shows an empty range or computes NaN metrics.
     public func split(test: Bool) throws -> (name: String, images: ImageSet) {
         let d = try requireDataset()
-        return test ? ("test", d.test) : ("train", d.train)
+        let (name, set) = test ? ("test", d.test) : ("train", d.train)
+        guard set.count > 0 else {
+            throw ShellError("the \(name) set of \(d.name) is empty",
+                             hint: "load it again with a split that keeps images in both sets, e.g. --test-fraction 0.2")
+        }
+        return (name, set)
     }
 }

@@ -22,6 +22,44 @@ final class LoaderTests: XCTestCase {
         XCTAssertTrue(error.message.contains("no IDX files"), error.message)
     }
 
+    func testASetWithNoImagesIsAnErrorNamingItsFile() throws {
+        let empty = ImageSet(rows: 28, cols: 28, pixels: [], labels: [])
+        // One IDX pair holding 0 images.
+        let lone = try Fixtures.tempDir()
+        try Fixtures.writeIDX(train: empty, test: nil, dir: lone)
+        let error = try XCTUnwrap(expectDataError { try DatasetLoader.load(path: lone) })
+        XCTAssertTrue(error.file.hasSuffix("train-images-idx3-ubyte.gz"), error.file)
+        XCTAssertEqual(error.message, "the file holds no images")
+        // Two pairs, the test one empty: the error names the test images file.
+        let pairs = try Fixtures.tempDir()
+        try Fixtures.writeIDX(train: Fixtures.set(count: 20), test: empty, dir: pairs)
+        let testError = try XCTUnwrap(expectDataError { try DatasetLoader.load(path: pairs) })
+        XCTAssertTrue(testError.file.hasSuffix("t10k-images-idx3-ubyte.gz"), testError.file)
+        XCTAssertEqual(testError.message, "the test set holds no images")
+        // A Keras .npz with an empty x_train.
+        let npz = try Fixtures.write(Fixtures.npz(train: empty, test: Fixtures.set(count: 10), deflated: false), lone, "empty.npz")
+        let npzError = try XCTUnwrap(expectDataError { try DatasetLoader.load(path: npz) })
+        XCTAssertEqual(npzError.file, npz)
+        XCTAssertEqual(npzError.message, "the training set holds no images")
+    }
+
+    func testASplitLeavingASetEmptyIsAnErrorWithTheCounts() throws {
+        let dir = try Fixtures.tempDir()
+        let path = try Fixtures.write(Fixtures.csv(Fixtures.set(count: 30), labelFirst: true), dir, "thirty.csv")
+        for trainCount in [30, 5000] {
+            let error = try XCTUnwrap(expectDataError { try DatasetLoader.load(path: path, options: LoadOptions(trainCount: trainCount)) })
+            XCTAssertEqual(error.file, path)
+            XCTAssertEqual(error.message, "a train count of \(trainCount == 30 ? "30" : "5,000") leaves no test images: the file holds 30 images")
+            XCTAssertEqual(error.hint, "give a train count between 1 and 29, or a test fraction instead")
+        }
+        XCTAssertEqual(try DatasetLoader.load(path: path, options: LoadOptions(trainCount: 29)).test.count, 1)
+        // Too few images of each class for a stratified test set.
+        let few = try Fixtures.write(Fixtures.csv(Fixtures.set(count: 20), labelFirst: true), dir, "twenty.csv")
+        let error = try XCTUnwrap(expectDataError { try DatasetLoader.load(path: few) })
+        XCTAssertEqual(error.message, "a test fraction of 0.2 leaves the test set empty: 20 images split 20 train / 0 test")
+        XCTAssertEqual(try DatasetLoader.load(path: few, options: LoadOptions(testFraction: 0.5)).test.count, 10)
+    }
+
     func testSampleAndFashionLookup() throws {
         let dir = try Fixtures.tempDir()
         XCTAssertTrue(try XCTUnwrap(expectDataError { try DatasetLoader.loadSample(dataDir: dir) }).message.contains("not installed"))

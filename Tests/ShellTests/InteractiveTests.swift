@@ -195,8 +195,8 @@ final class InteractiveTests: XCTestCase {
     func testTabCompletesFilePaths() throws {
         let dir = home.appendingPathComponent("data")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        // 20 images, two per class, label first; the last pixel is 255 so the label column is unambiguous.
-        let rows = (0..<20).map { i in ([i % 10] + (0..<783).map { ($0 * 7 + i) % 256 } + [255]).map(String.init).joined(separator: ",") }
+        // 50 images, five per class, label first; the last pixel is 255 so the label column is unambiguous.
+        let rows = (0..<50).map { i in ([i % 10] + (0..<783).map { ($0 * 7 + i) % 256 } + [255]).map(String.init).joined(separator: ",") }
         try rows.joined(separator: "\n").write(to: dir.appendingPathComponent("digits.csv"), atomically: true, encoding: .utf8)
         let term = try startShell()
         term.send("load \(dir.path)/dig\t")

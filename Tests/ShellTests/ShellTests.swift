@@ -1,3 +1,4 @@
+import MNISTData
 import ShellCore
 import XCTest
 
@@ -40,6 +41,23 @@ final class ShellTests: XCTestCase {
         XCTAssertFalse(shell.run("show 0"))
         XCTAssertEqual(console.errors.first, "error: show: no data set loaded")
         XCTAssertTrue(console.errorText.contains("load mnist"))
+    }
+
+    func testCommandsOnAnEmptySetSaySoInsteadOfARangeOrNaN() {
+        let (shell, console) = makeShell()
+        let train = ImageSet(rows: 28, cols: 28, pixels: [UInt8](repeating: 0, count: 784 * 10), labels: (0..<10).map(UInt8.init))
+        shell.session.dataset = Dataset(name: "tiny.csv", source: "tiny.csv", files: [], train: train,
+                                        test: ImageSet(rows: 28, cols: 28, pixels: [], labels: []))
+        XCTAssertTrue(shell.run("model preset sgd-relu"))
+        for command in ["evaluate", "show 0 --test", "pixels 0 --test", "hist --test", "confusion", "predict 0 --test"] {
+            console.errors = []
+            console.output = []
+            XCTAssertFalse(shell.run(command), command)
+            XCTAssertTrue(console.errorText.contains("the test set of tiny.csv is empty"), "\(command): \(console.errorText)")
+            XCTAssertFalse(console.errorText.contains("-1") || console.text.lowercased().contains("nan"), "\(command): \(console.errorText)")
+        }
+        XCTAssertNil(shell.session.lastTestAccuracy, "no NaN accuracy kept for 'sessions'")
+        XCTAssertTrue(shell.run("show 0-9 --ascii"), console.errorText)
     }
 
     func testStopsAtFirstFailureUnlessKeepGoing() {
