@@ -43,9 +43,9 @@ enum CSVReader {
             row = lines.next()
         }
 
-        let labelAtFirst = try labelColumn(table, rows: rowCount, columns: columns, header: headerNames,
+        let (labelAtFirst, detected) = try labelColumn(table, rows: rowCount, columns: columns, header: headerNames,
                                            options: options, file: file)
-        try checkLabels(table, rows: rowCount, columns: columns, atFirst: labelAtFirst, file: file,
+        try checkLabels(table, rows: rowCount, columns: columns, atFirst: labelAtFirst, detected: detected, file: file,
                         headerLines: headerNames == nil ? 0 : 1, lineNumbers: lines.dataLineNumbers)
         var labels = [UInt8](repeating: 0, count: rowCount)
         var pixels = [UInt8](repeating: 0, count: rowCount * (columns - 1))
@@ -148,40 +148,106 @@ enum CSVReader {
 
     // MARK: Labels
 
-    /// Decides whether the label is the first column (true) or the last (false).
+    /// Decides whether the label is the first column (`atFirst`) or the last, and whether that was
+    /// `detected` from the values (rather than given in the options or named by the header).
     private static func labelColumn(_ table: [UInt8], rows: Int, columns: Int, header: [String]?,
-                                    options: LoadOptions, file: String) throws -> Bool {
+                                    options: LoadOptions, file: String) throws -> (atFirst: Bool, detected: Bool) {
         switch options.labelColumn {
-        case .first: return true
-        case .last: return false
+        case .first: return (true, false)
+        case .last: return (false, false)
         case .auto: break
         }
         if let header {
-            if header.first?.lowercased() == "label" { return true }
-            if header.last?.lowercased() == "label" { return false }
+            if header.first?.lowercased() == "label" { return (true, false) }
+            if header.last?.lowercased() == "label" { return (false, false) }
         }
-        // A label column holds only 0-9 and varies; a border pixel column is usually all 0.
-        func looksLikeLabels(_ column: Int) -> Bool {
-            var seen = Set<UInt8>()
-            for r in 0..<rows {
-                let v = table[r * columns + column]
-                if v > 9 { return false }
-                seen.insert(v)
-            }
-            return seen.count > 1 || rows < 2
-        }
-        let first = looksLikeLabels(0), last = looksLikeLabels(columns - 1)
-        return first || !last   // ties go to the first column; neither fails in checkLabels
+        return (try labelColumnFromValues(table, rows: rows, columns: columns, file: file), true)
     }
 
-    private static func checkLabels(_ table: [UInt8], rows: Int, columns: Int, atFirst: Bool, file: String,
-                                    headerLines: Int, lineNumbers: [Int]) throws {
+    /// The label column as the values show it: true for the first column, false for the last.
+    private static func labelColumnFromValues(_ table: [UInt8], rows: Int, columns: Int, file: String) throws -> Bool {
+        // Weigh each end column as a label column: how many rows hold 0-9 there, and how many
+        // different values those are. A label column holds 0-9 in (nearly) every row and varies;
+        // a border pixel column is usually all 0, or holds values above 9. checkLabels then
+        // validates every row under the chosen column and reports the first bad line, so a few bad
+        // labels are reported, never read as pixels with the image shifted by one.
+        struct Evidence {
+            /// Rows holding 0-9 in this column.
+            var valid = 0
+            /// Different values among those.
+            var distinct = 0
+            /// The same value in every row.
+            var constant = true
+            /// The first value of 0-9 seen (the only one when `distinct` is 1).
+            var value = 0
+        }
+        func evidence(_ column: Int) -> Evidence {
+            var seen = [Bool](repeating: false, count: 10)
+            var e = Evidence()
+            for r in 0..<rows {
+                let v = Int(table[r * columns + column])
+                if v != Int(table[column]) { e.constant = false }
+                guard v <= 9 else { continue }
+                if e.valid == 0 { e.value = v }
+                e.valid += 1
+                if !seen[v] { seen[v] = true; e.distinct += 1 }
+            }
+            return e
+        }
+        let first = evidence(0), last = evidence(columns - 1)
+        func aboveNine(_ e: Evidence) -> String { "holds values above 9 in \((rows - e.valid).grouped) of \(rows.grouped) rows" }
+        func cannotTell(_ why: String) -> DataError {
+            DataError(file: file, message: "cannot tell which column holds the label: " + why,
+                      hint: "say which column holds the label: --label first or --label last")
+        }
+        // A column with values above 9 in half the rows or more is not the label column.
+        switch (2 * first.valid > rows, 2 * last.valid > rows) {
+        case (false, false):
+            throw cannotTell("the first column \(aboveNine(first)), the last column \(aboveNine(last))")
+        case (true, false):
+            // A constant column is a border pixel as likely as a label: it does not outweigh a varying other column.
+            if first.constant && !last.constant && rows > 1 {
+                throw cannotTell("the first column holds \(table[0]) in every row, the last column \(aboveNine(last))")
+            }
+            return true
+        case (false, true):
+            if last.constant && !first.constant && rows > 1 {
+                throw cannotTell("the last column holds \(table[columns - 1]) in every row, the first column \(aboveNine(first))")
+            }
+            return false
+        case (true, true):
+            // Varying beats constant (a constant column is a border pixel, unless both are), then
+            // fewer rows outside 0-9, then more different values; a full tie goes to the first column.
+            let firstVaries = first.distinct > 1 || rows < 2, lastVaries = last.distinct > 1 || rows < 2
+            if firstVaries != lastVaries { return firstVaries }
+            if !firstVaries {
+                // One value of 0-9 in each (a file of a single class): a border pixel is 0, so a
+                // nonzero column against a zero one is the label; two zeros (or two nonzero values)
+                // fit either layout, and guessing would shift every image by one pixel.
+                if (first.value == 0) != (last.value == 0) { return first.value != 0 }
+                func holds(_ e: Evidence) -> String {
+                    e.valid == rows ? "holds \(e.value) in every row"
+                        : "holds \(e.value) in \(e.valid.grouped) of \(rows.grouped) rows and values above 9 in the rest"
+                }
+                throw cannotTell("the first column \(holds(first)), the last column \(holds(last))")
+            }
+            if first.valid != last.valid { return first.valid > last.valid }
+            if first.distinct != last.distinct { return first.distinct > last.distinct }
+            return true
+        }
+    }
+
+    private static func checkLabels(_ table: [UInt8], rows: Int, columns: Int, atFirst: Bool, detected: Bool,
+                                    file: String, headerLines: Int, lineNumbers: [Int]) throws {
         let column = atFirst ? 0 : columns - 1
         for r in 0..<rows where table[r * columns + column] > 9 {
             let line = lineNumbers[r + headerLines]
+            let side = atFirst ? "first" : "last"
             throw DataError(file: file, line: line,
-                            message: "label \(table[r * columns + column]) in the \(atFirst ? "first" : "last") column is outside 0-9",
-                            hint: "if the label is in the other column, say so (label column first/last)")
+                            message: "label \(table[r * columns + column]) in the \(side) column is outside 0-9"
+                                + (detected ? " (the other rows say the label is the \(side) column)" : ""),
+                            hint: detected ? "fix the row, or say which column holds the label: --label first or --label last"
+                                           : "if the label is in the other column, say so (label column first/last)")
         }
     }
 }
