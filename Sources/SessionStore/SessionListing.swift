@@ -57,6 +57,7 @@ extension SessionStore {
     }
 
     /// Deletes session `name`: renamed away first, so it disappears from listings at once.
+    /// A directory of that name that is not a session (no manifest the store recognises) is refused.
     public static func remove(name: String, directory: String = defaultDirectory) throws {
         try SessionName.validate(name)
         guard let dir = locate(name, in: directory) else {
@@ -64,6 +65,7 @@ extension SessionStore {
             throw SessionError(file: path(directory, name), problem: "no saved session called '\(name)'",
                                hint: names.isEmpty ? "no sessions saved in \(directory)/" : "saved sessions: \(names.joined(separator: ", "))")
         }
+        try requireSessionOrNothing(at: dir)
         let doomed = path(directory, ".\(name).tmp-\(ProcessInfo.processInfo.processIdentifier)-rm")
         try DurableFiles.move(dir, to: doomed)
         do { try FileManager.default.removeItem(atPath: doomed) } catch {

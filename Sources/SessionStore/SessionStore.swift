@@ -31,6 +31,7 @@ public enum SessionStore {
             throw SessionError(file: directory, problem: "cannot create the sessions directory: \(error.localizedDescription)")
         }
         cleanStaleEntries(in: directory)
+        try requireSessionOrNothing(at: path(directory, name))
 
         let pid = ProcessInfo.processInfo.processIdentifier
         let temp = path(directory, ".\(name).tmp-\(pid)-\(UInt32.random(in: 0 ... .max))")
@@ -90,6 +91,7 @@ public enum SessionStore {
     private static func swapIn(_ temp: String, as name: String, in directory: String) throws {
         let target = path(directory, name)
         if FileManager.default.fileExists(atPath: target) {
+            try requireSessionOrNothing(at: target)   // again: it may have appeared while the files were written
             if try DurableFiles.exchange(temp, target) {
                 try DurableFiles.syncDirectory(directory)
                 try? FileManager.default.removeItem(atPath: temp)   // the previous save, now under the temp name
@@ -106,6 +108,27 @@ public enum SessionStore {
             try DurableFiles.move(temp, to: target)
             try DurableFiles.syncDirectory(directory)
         }
+    }
+
+    /// Throws unless `target` is absent or a session this store recognises: a directory whose
+    /// `manifest.json` is a JSON object with an integer `format_version` (damaged sessions count;
+    /// a user's own folder or file never does). Save and remove call it before replacing or
+    /// deleting anything, so neither can destroy what they did not write.
+    static func requireSessionOrNothing(at target: String) throws {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: target, isDirectory: &isDir) else { return }
+        let why: String
+        if !isDir.boolValue {
+            why = "it is a file"
+        } else if let json = FileManager.default.contents(atPath: path(target, "manifest.json")) {
+            struct Version: Decodable { var formatVersion: Int }
+            guard (try? SessionManifest.decoder().decode(Version.self, from: json)) == nil else { return }
+            why = "its manifest.json is not a session manifest"
+        } else {
+            why = "it has no manifest.json"
+        }
+        throw SessionError(file: target, problem: "exists and is not a session: \(why)",
+                           hint: "choose another name or remove it yourself")
     }
 
     /// Removes temp directories of saves whose process is gone, and `.NAME.old-*` copies whose

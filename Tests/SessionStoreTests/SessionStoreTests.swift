@@ -100,6 +100,42 @@ final class SessionStoreTests: XCTestCase {
         XCTAssertEqual(error?.hint, "saved sessions: kept")
     }
 
+    /// A folder or file of the session's name that the store did not write is never replaced or deleted.
+    func testSaveAndRemoveRefuseWhatIsNotASession() throws {
+        let dir = try makeTempDirectory(self)
+        try FileManager.default.createDirectory(atPath: dir + "/mynotes", withIntermediateDirectories: false)
+        try Data("x\n".utf8).write(to: URL(fileURLWithPath: dir + "/mynotes/notes.txt"))
+        try FileManager.default.createDirectory(atPath: dir + "/webapp", withIntermediateDirectories: false)
+        try Data("{\"name\": \"my app\"}".utf8).write(to: URL(fileURLWithPath: dir + "/webapp/manifest.json"))
+        try Data("x\n".utf8).write(to: URL(fileURLWithPath: dir + "/plain.txt"))
+        let expected = [("mynotes", "it has no manifest.json"), ("webapp", "its manifest.json is not a session manifest"), ("plain.txt", "it is a file")]
+        for (name, why) in expected {
+            for (verb, error) in [("save", sessionError { try SessionStore.save(fullSnapshot(), name: name, directory: dir) }),
+                                  ("remove", sessionError { try SessionStore.remove(name: name, directory: dir) })] where name != "plain.txt" || verb == "save" {
+                XCTAssertEqual(error?.file, dir + "/" + name, verb)
+                XCTAssertEqual(error?.problem, "exists and is not a session: \(why)", verb)
+                XCTAssertEqual(error?.hint, "choose another name or remove it yourself", verb)
+            }
+        }
+        XCTAssertEqual(try String(contentsOfFile: dir + "/mynotes/notes.txt", encoding: .utf8), "x\n")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir).sorted(), ["mynotes", "plain.txt", "webapp"],
+                       "nothing moved, no temp directory left")
+    }
+
+    /// A damaged session (its manifest still names a format version) can be overwritten and removed.
+    func testDamagedSessionCanBeReplacedAndRemoved() throws {
+        let dir = try makeTempDirectory(self)
+        for name in ["a", "b"] {
+            try SessionStore.save(fullSnapshot(), name: name, directory: dir)
+            try Data("{\"format_version\": 1}".utf8).write(to: URL(fileURLWithPath: dir + "/\(name)/manifest.json"))
+            try FileManager.default.removeItem(atPath: dir + "/\(name)/weights.npz")
+        }
+        try SessionStore.save(SessionSnapshot(), name: "a", directory: dir)
+        XCTAssertEqual(try SessionStore.load(name: "a", directory: dir).snapshot.epochsTrained, 0)
+        try SessionStore.remove(name: "b", directory: dir)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["a"])
+    }
+
     func testRecoversFromCrashBetweenFallbackRenames() throws {
         // Without RENAME_EXCHANGE a save renames NAME to .NAME.old-PID, then the new copy to NAME.
         // A crash in between leaves only the old copy: load and list must still find it.

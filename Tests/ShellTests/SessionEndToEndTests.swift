@@ -65,6 +65,30 @@ final class SessionEndToEndTests: XCTestCase {
         XCTAssertTrue(r.stdout.hasSuffix("no sessions saved in \(dir.appendingPathComponent("sessions").path)/ yet ('save NAME' saves one)\n"), r.stdout)
     }
 
+    /// `save` and `sessions rm` refuse a folder that is not a session; with `--sessions-dir .` that
+    /// folder may hold the very data set the session points to.
+    func testNonSessionFolderIsNeitherReplacedNorRemoved() throws {
+        let project = dir.appendingPathComponent("proj")
+        let data = project.appendingPathComponent("data")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        let csv = data.appendingPathComponent("digits.csv.gz")
+        try FileManager.default.copyItem(atPath: ShellProcess.sampleDataDir + "/mnist_5k.csv.gz", toPath: csv.path)
+        let notes = data.appendingPathComponent("notes.txt")
+        try Data("x\n".utf8).write(to: notes)
+
+        let saved = try ShellProcess.run(["--sessions-dir", ".", "--keep-going", "-c", "load data/digits.csv.gz; save data; sessions rm data"], directory: project)
+        XCTAssertEqual(saved.status, 1)
+        XCTAssertFalse(saved.stdout.contains("saved session"), saved.stdout)
+        XCTAssertFalse(saved.stdout.contains("removed session"), saved.stdout)
+        let refusals = saved.stderr.components(separatedBy: "./data: exists and is not a session: it has no manifest.json (choose another name or remove it yourself)")
+        XCTAssertEqual(refusals.count, 3, "both save and sessions rm refuse:\n\(saved.stderr)")
+        XCTAssertEqual(try String(contentsOf: notes, encoding: .utf8), "x\n")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: csv.path))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: project.path), ["data"], "no temp directory left")
+        // A real session of another name still saves there.
+        XCTAssertEqual(try ShellProcess.run(["--sessions-dir", ".", "-c", "load data/digits.csv.gz; save run"], directory: project).status, 0)
+    }
+
     func testNormalisationStateRoundTrips() throws {
         XCTAssertEqual(try shell(["-c", "load mnist; save raw; normalize; save norm"]).status, 0)
         let raw = try shell(["--restore", "raw", "-c", "info"]), norm = try shell(["--restore", "norm", "-c", "info"])
