@@ -37,8 +37,8 @@ public final class Sequential {
     /// Per-sample output shape of the whole model.
     public var outputShape: [Int] { layerOutputShapes.last ?? inputShape }
 
-    /// Checks that `layer` fits the current output shape, names it ("dense", "dense_1", ...) and
-    /// initialises its weights. Throws a `ShapeError` naming the layer and the problem.
+    /// Checks that `layer` fits the current output shape and its parameters fit in memory
+    /// (`Limits.maxParameters`), names it ("dense", "dense_1", ...) and initialises its weights. Throws a `ShapeError` naming the layer and the problem.
     public func add(_ layer: any Layer) throws {
         let base = Self.snakeCase(layer.typeName)
         // Skip names already taken: a restored model keeps its saved names (e.g. "dense_2").
@@ -46,6 +46,9 @@ public final class Sequential {
         while layers.contains(where: { $0.name == (n == 0 ? base : "\(base)_\(n)") }) { n += 1 }
         layer.name = n == 0 ? base : "\(base)_\(n)"
         let out = try layer.outputShape(for: outputShape)
+        if let problem = Limits.memoryProblem(adding: layer, input: outputShape, to: parameterCount) {
+            throw ShapeError(layer: layer.name, reason: problem)
+        }
         try layer.build(inputShape: outputShape, rng: &initRNG)
         nameCounters[base] = n + 1
         layers.append(layer)

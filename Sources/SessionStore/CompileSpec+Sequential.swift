@@ -25,7 +25,7 @@ extension CompileSpec {
         self.init(loss: lossName, lossTargets: targets, optimizer: name, optimizerParameters: parameters, l2: Double(model.l2))
     }
 
-    /// The engine's optimizer configuration and loss.
+    /// The engine's optimizer configuration and loss, checked against the ranges `compile` accepts (`Limits`).
     func engineSettings(file: String) throws -> (optimizer: OptimizerConfig, loss: Loss, l2: Float) {
         func fail(_ problem: String) -> SessionError { SessionError(file: file, problem: "compile: \(problem)") }
         func value(_ key: String) throws -> Double {
@@ -36,14 +36,20 @@ extension CompileSpec {
         switch optimizer {
         case "sgd": config = .sgd(learningRate: Float(try value("learning_rate")))
         case "momentum":
+            let nesterov = try value("nesterov")
+            guard nesterov == 0 || nesterov == 1 else { throw fail("nesterov \(nesterov) must be 0 or 1") }
             config = .momentum(learningRate: Float(try value("learning_rate")), momentum: Float(try value("momentum")),
-                               nesterov: try value("nesterov") != 0)
+                               nesterov: nesterov == 1)
         case "adam":
             config = .adam(learningRate: Float(try value("learning_rate")), beta1: Float(try value("beta_1")),
                            beta2: Float(try value("beta_2")), epsilon: Float(try value("epsilon")))
-        case "lbfgs": config = .lbfgs(history: Int(try value("history")))
+        case "lbfgs":
+            let history = try value("history")
+            guard let m = Int(exactly: history) else { throw fail("history \(history) must be a whole number in \(Limits.lbfgsHistory)") }
+            config = .lbfgs(history: m)
         default: throw fail("unknown optimizer '\(optimizer)' (known: sgd, momentum, adam, lbfgs)")
         }
+        if let problem = Limits.problem(with: config) { throw fail(problem) }
         let engineLoss: Loss
         switch loss {
         case "sparse_categorical_crossentropy": engineLoss = .sparseCategoricalCrossEntropy
@@ -53,6 +59,7 @@ extension CompileSpec {
             engineLoss = .meanSquaredError(off: Float(t[0]), on: Float(t[1]))
         default: throw fail("unknown loss '\(loss)'")
         }
+        if let problem = Limits.problem(with: engineLoss) ?? Limits.problem(withL2: l2) { throw fail(problem) }
         return (config, engineLoss, Float(l2))
     }
 }

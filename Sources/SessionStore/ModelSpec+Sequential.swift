@@ -12,12 +12,18 @@ extension ModelSpec {
 
     /// A new model with this architecture (fresh weights from `seed`), its layers named as saved.
     ///
-    /// - Throws: `SessionError` naming the layer when a type is unknown, an option is invalid,
-    ///   or the built parameters differ from the recorded ones.
+    /// - Throws: `SessionError` naming the layer when a type is unknown, an option is invalid or
+    ///   outside what `add` accepts (`Limits`), the parameters would not fit in memory, or the built
+    ///   parameters differ from the recorded ones. Nothing large is allocated before the checks.
     public func makeModel(seed: UInt64 = 0, file: String = "manifest.json") throws -> Sequential {
+        guard inputShape.count == 3, inputShape.allSatisfy(Limits.inputDimension.contains) else {
+            throw SessionError(file: file, problem: "input_shape \(inputShape) must be [rows, cols, channels], each in \(Limits.inputDimension)",
+                               hint: "the manifest was edited or written by a different version")
+        }
         let model = Sequential(inputShape: inputShape, seed: seed)
         for spec in layers {
             let layer = try spec.makeLayer(file: file)
+            if let problem = Limits.problem(with: layer) { throw SessionError(file: file, problem: "layer \(spec.name) (\(spec.type)): \(problem)") }
             do { try model.add(layer) } catch {
                 throw SessionError(file: file, problem: "layer \(spec.name) (\(spec.type)) does not fit: \(error)")
             }
@@ -81,6 +87,7 @@ extension LayerSpec {
         case "Conv2D":
             guard let filters, filters > 0 else { throw fail("missing or invalid 'filters'") }
             guard let k = kernelSize?.first, kernelSize!.allSatisfy({ $0 == k }), k > 0 else { throw fail("'kernel_size' must be square and positive, e.g. [5, 5]") }
+            if activation == "softmax" { throw fail("softmax is not an element-wise activation for Conv2D") }
             let stride = strides?.first ?? 1
             guard stride > 0, (strides ?? [1]).allSatisfy({ $0 == stride }) else { throw fail("'strides' must be equal and positive") }
             guard let pad = Padding(rawValue: padding ?? "valid") else { throw fail("unknown padding '\(padding ?? "")' (valid or same)") }

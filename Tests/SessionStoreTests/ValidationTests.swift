@@ -167,6 +167,75 @@ final class ValidationTests: XCTestCase {
         XCTAssertEqual(try SessionStore.load(name: "s", directory: dir, verifyDataset: false).snapshot.weights, snapshot.weights)
     }
 
+    /// The model the manifest describes, built as `restore` builds it.
+    private func restoreError() -> SessionError? {
+        sessionError { _ = try SessionStore.load(name: "s", directory: dir).snapshot.makeModel(file: path("manifest.json")) }
+    }
+
+    /// Edits one entry of the manifest's `model` or `compile` object.
+    private func editManifest(_ section: String, _ edit: (inout [String: Any]) -> Void) throws {
+        try editManifest { json in
+            var part = json[section] as! [String: Any]
+            edit(&part)
+            json[section] = part
+        }
+    }
+
+    /// Layer sizes get the same ranges as `add`, and a model too large for memory is refused
+    /// before anything is allocated (an edited `units` used to crash the restore).
+    func testLayerSettingsAreRangeChecked() throws {
+        try editManifest("model") { model in
+            var layers = model["layers"] as! [[String: Any]]
+            layers[1]["units"] = 99_999_999_999
+            model["layers"] = layers
+        }
+        XCTAssertEqual(restoreError()?.problem, "layer dense (Dense): units 99999999999 must be in 1...100000")
+
+        try SessionStore.save(fullSnapshot(), name: "s", directory: dir)
+        try editManifest("model") { model in
+            var layers = model["layers"] as! [[String: Any]]
+            layers[1]["units"] = 100_000
+            model["layers"] = layers
+            model["input_shape"] = [16_384, 16_384, 1]
+        }
+        let error = restoreError()
+        XCTAssertEqual(error?.file, path("manifest.json"))
+        XCTAssertTrue(error?.problem.hasPrefix("layer dense (Dense) does not fit: dense: its 26843545700000 parameters would bring the model to 26843545700000; at most ") ?? false,
+                      error?.description ?? "")
+
+        try SessionStore.save(fullSnapshot(), name: "s", directory: dir)
+        try editManifest("model") { $0["input_shape"] = [0, 3, 1] }
+        XCTAssertEqual(restoreError()?.problem, "input_shape [0, 3, 1] must be [rows, cols, channels], each in 1...16384")
+    }
+
+    /// Optimizer settings get the same ranges as `compile` (a learning rate of -1 used to restore).
+    func testCompileSettingsAreRangeChecked() throws {
+        let cases: [(String, Any, String)] = [
+            ("learning_rate", -1.0, "compile: learning_rate -1.0 must be in 1e-12...1000000.0"),
+            ("learning_rate", "nan", "compile: learning_rate nan must be in 1e-12...1000000.0"),
+            ("beta_1", 1.0, "compile: beta_1 1.0 must be in [0, 1)"),
+            ("epsilon", 0.0, "compile: epsilon 0.0 must be in 1e-12...1.0"),
+        ]
+        for (key, value, problem) in cases {
+            try SessionStore.save(fullSnapshot(), name: "s", directory: dir)
+            try editManifest("compile") { compile in
+                var parameters = compile["optimizer_parameters"] as! [String: Any]
+                parameters[key] = value
+                compile["optimizer_parameters"] = parameters
+            }
+            XCTAssertEqual(restoreError()?.problem, problem, key)
+        }
+        try SessionStore.save(fullSnapshot(), name: "s", directory: dir)
+        try editManifest("compile") { compile in
+            compile["optimizer"] = "lbfgs"
+            compile["optimizer_parameters"] = ["history": 1e300]
+        }
+        XCTAssertEqual(restoreError()?.problem, "compile: history 1e+300 must be a whole number in 1...100")
+        try SessionStore.save(fullSnapshot(), name: "s", directory: dir)
+        try editManifest("compile") { $0["l2"] = -0.5 }
+        XCTAssertEqual(restoreError()?.problem, "compile: l2 -0.5 must be in 0.0...1000000.0")
+    }
+
     func testUnknownSession() throws {
         let error = sessionError { _ = try SessionStore.load(name: "nope", directory: dir) }
         XCTAssertEqual(error?.problem, "no saved session called 'nope'")

@@ -130,12 +130,12 @@ enum ModelCommands {
             try expectArguments(0)
             return Flatten()
         case "dense":
-            let units = try number(1, "a number of units", 1...100_000)
+            let units = try number(1, "a number of units", Limits.units)
             try expectArguments(1)
             return Dense(units, activation: activation, useBias: !args.has("no-bias"), kernelInitializer: kernelInit)
         case "conv2d", "conv":
-            let filters = try number(1, "a number of filters", 1...4096)
-            let kernel = try number(2, "a kernel size", 1...64)
+            let filters = try number(1, "a number of filters", Limits.filters)
+            let kernel = try number(2, "a kernel size", Limits.kernelSize)
             try expectArguments(2)
             if activation == .softmax { throw ShellError("Conv2D cannot use softmax; add a dense softmax layer at the end instead") }
             let padding: Padding
@@ -144,15 +144,15 @@ enum ModelCommands {
             case "same": padding = .same
             case let other: throw ShellError("--padding must be 'valid' or 'same', got '\(other)'")
             }
-            let strides = try args.int("strides", default: 1, in: 1...64)
+            let strides = try args.int("strides", default: 1, in: Limits.strides)
             return Conv2D(filters: filters, kernelSize: kernel, strides: strides, padding: padding,
                           activation: activation, useBias: !args.has("no-bias"), kernelInitializer: kernelInit)
         case "maxpool", "maxpooling2d", "pool":
-            let size = words.count > 1 ? try number(1, "a pool size", 1...64) : 2
+            let size = words.count > 1 ? try number(1, "a pool size", Limits.poolSize) : 2
             try expectArguments(1)
             return MaxPool2D(poolSize: size)
         case "dropout":
-            guard words.count > 1, let rate = Double(words[1]), rate >= 0, rate < 1 else {
+            guard words.count > 1, let rate = Double(words[1]), Limits.dropoutRate.contains(rate) else {
                 throw ShellError("add dropout needs a rate in [0, 1), e.g. 'add dropout 0.2'")
             }
             try expectArguments(1)
@@ -248,14 +248,14 @@ enum ModelCommands {
         let optimizer: OptimizerConfig
         switch args.value("optimizer") ?? "adam" {
         case "adam":
-            optimizer = .adam(learningRate: Float(try args.double("lr", default: 1e-3, in: 1e-12...1e6)), beta1: 0.9, beta2: 0.999, epsilon: 1e-7)
+            optimizer = .adam(learningRate: Float(try args.double("lr", default: 1e-3, in: Limits.learningRate)), beta1: 0.9, beta2: 0.999, epsilon: 1e-7)
         case "sgd":
-            optimizer = .sgd(learningRate: Float(try args.double("lr", default: 0.01, in: 1e-12...1e6)))
+            optimizer = .sgd(learningRate: Float(try args.double("lr", default: 0.01, in: Limits.learningRate)))
         case "momentum":
-            optimizer = .momentum(learningRate: Float(try args.double("lr", default: 0.01, in: 1e-12...1e6)),
-                                  momentum: Float(try args.double("momentum", default: 0.9, in: 0...0.9999)), nesterov: false)
+            optimizer = .momentum(learningRate: Float(try args.double("lr", default: 0.01, in: Limits.learningRate)),
+                                  momentum: Float(try args.double("momentum", default: 0.9, in: Limits.momentum)), nesterov: false)
         case "lbfgs", "l-bfgs":
-            optimizer = .lbfgs(history: try args.int("history", default: 10, in: 1...100))
+            optimizer = .lbfgs(history: try args.int("history", default: 10, in: Limits.lbfgsHistory))
         case let other:
             throw ShellError("unknown optimizer '\(other)'; use adam, sgd, momentum or lbfgs")
         }
@@ -267,10 +267,11 @@ enum ModelCommands {
             let targets = (args.value("targets") ?? "0,1").split(separator: ",").compactMap { Float($0) }
             guard targets.count == 2 else { throw ShellError("--targets needs two numbers OFF,ON, e.g. 0.01,0.99") }
             loss = .meanSquaredError(off: targets[0], on: targets[1])
+            if let problem = Limits.problem(with: loss) { throw ShellError("--targets: \(problem)") }
         case let other:
             throw ShellError("unknown loss '\(other)'; use crossentropy, bce or mse")
         }
-        let l2 = Float(try args.double("l2", default: 0, in: 0...1e6))
+        let l2 = Float(try args.double("l2", default: 0, in: Limits.l2))
         model.compile(optimizer: optimizer, loss: loss, l2: l2)
         ctx.session.hasUnsavedChanges = true
         ctx.console.print("compiled: \(optimizer), loss \(loss)\(l2 > 0 ? ", L2 \(l2)" : "")")
