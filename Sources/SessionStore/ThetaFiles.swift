@@ -56,6 +56,10 @@ public enum ThetaFiles {
                 throw SessionError(file: file, problem: "expected a \(shape.rows)x\(shape.cols) matrix, found \(theta.rows)x\(theta.cols)",
                                    hint: "Theta\(k + 1) is (units, 1 + inputs) with the bias in column 0")
             }
+            if let i = theta.values.firstIndex(where: { !$0.isFinite }) {
+                throw SessionError(file: file, problem: "row \(i / theta.cols + 1), column \(i % theta.cols + 1) is \(theta.values[i])",
+                                   hint: "weights must be finite numbers")
+            }
             return theta
         }
     }

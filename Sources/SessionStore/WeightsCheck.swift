@@ -30,6 +30,16 @@ enum WeightsCheck {
         return out
     }
 
+    /// The first value of a float array that is NaN or infinite, as "dense.kernel value 3 of 7,850
+    /// is inf", or nil. Imported weights must be finite: one NaN makes every prediction NaN.
+    static func nonFinite(_ arrays: [NamedArray]) -> String? {
+        for a in arrays {
+            guard case .float32(let values) = a.values, let i = values.firstIndex(where: { !$0.isFinite }) else { continue }
+            return "\(a.name) value \(i) of \(values.count) is \(values[i])"
+        }
+        return nil
+    }
+
     /// numpy's tuple notation: (784, 512), (10,).
     static func shapeText(_ shape: [Int]) -> String {
         shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"

@@ -14,6 +14,9 @@ public enum WeightsFile {
         let arrays = try NPZFile.read(path)
         let expected = model.weights.map { ParameterSpec(name: $0.name, shape: $0.tensor.shape) }
         let problems = WeightsCheck.problems(arrays, against: expected)
+        if problems.isEmpty, let bad = WeightsCheck.nonFinite(arrays) {
+            throw SessionError(file: path, problem: bad, hint: "weights must be finite numbers; was the model exported after training diverged?")
+        }
         guard problems.isEmpty else {
             throw SessionError(file: path, problem: "does not match the model: " + problems.joined(separator: "; "),
                                hint: "the model has \(expected.map { "\($0.name) \(WeightsCheck.shapeText($0.shape))" }.joined(separator: ", "))")

@@ -179,6 +179,39 @@ final class ModelBindingTests: XCTestCase {
         XCTAssertEqual(other.weights.map(\.tensor), before, "a failed import changed the model")
     }
 
+    /// Weights from outside must be finite: one NaN or inf makes every prediction NaN.
+    func testImportRefusesNonFiniteWeightsAndChangesNothing() throws {
+        let dir = try makeTempDirectory(self)
+        let target = try model(.adamDefault)
+        let before = target.weights.map(\.tensor)
+        var arrays = target.weights.map { NamedArray(name: $0.name, shape: $0.tensor.shape, values: .float32($0.tensor.data)) }
+        guard case .float32(var kernel) = arrays[2].values else { return XCTFail("float32 expected") }
+        kernel[5] = .infinity
+        arrays[2].values = .float32(kernel)
+        let path = dir + "/inf.npz"
+        try NPZFile.write(arrays, to: path)
+        let error = sessionError { try WeightsFile.importInto(target, from: path) }
+        XCTAssertEqual(error?.problem, "\(arrays[2].name) value 5 of \(kernel.count) is inf")
+        XCTAssertEqual(target.weights.map(\.tensor), before, "a failed import changed the model")
+
+        let thetaModel = Sequential(inputShape: [28, 28, 1], seed: 4)
+        try thetaModel.add(Flatten())
+        try thetaModel.add(Dense(100, activation: .sigmoid))
+        try thetaModel.add(Dense(10, activation: .sigmoid))
+        try ThetaFiles.export(thetaModel, to: dir)
+        let file = dir + "/Theta2.txt"
+        var lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").map(String.init)
+        var row = lines[1].split(separator: " ").map(String.init)
+        row[2] = "nan"
+        lines[1] = row.joined(separator: " ")
+        try (lines.joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        let thetaBefore = thetaModel.weights.map(\.tensor)
+        let thetaError = sessionError { try ThetaFiles.importInto(thetaModel, from: dir) }
+        XCTAssertEqual(thetaError?.file, file)
+        XCTAssertEqual(thetaError?.problem, "row 2, column 3 is nan")
+        XCTAssertEqual(thetaModel.weights.map(\.tensor), thetaBefore, "a failed import changed the model")
+    }
+
     func testThetaExportImport() throws {
         let dir = try makeTempDirectory(self)
         func recipe(_ seed: UInt64) throws -> Sequential {
