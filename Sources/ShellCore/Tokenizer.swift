@@ -86,14 +86,17 @@ public enum Tokenizer {
             if spec.valueName == nil {
                 if inlineValue != nil { throw ShellError("--\(name) is a flag and takes no value") }
                 parsed.flags.insert(name)
-            } else if let v = inlineValue {
-                parsed.values[name] = v
             } else {
-                guard i < words.count else {
-                    throw ShellError("--\(name) needs a value (\(spec.valueName!))")
+                // `--png --ascii` must not write a file named --ascii (`--png=--ascii` still can).
+                guard let v = inlineValue ?? (i < words.count && !words[i].hasPrefix("--") ? words[i] : nil) else {
+                    throw ShellError("--\(name) needs a value (\(spec.valueName!))"
+                                     + (i < words.count ? ", got the option \(words[i])" : ""))
                 }
-                parsed.values[name] = words[i]
-                i += 1
+                if inlineValue == nil { i += 1 }
+                if let earlier = parsed.values[name] {
+                    throw ShellError("--\(name) is given twice ('\(earlier)' and '\(v)')", hint: "give it once")
+                }
+                parsed.values[name] = v
             }
         }
         return parsed

@@ -48,6 +48,20 @@ final class TokenizerTests: XCTestCase {
         }
     }
 
+    /// `show 0 --png --ascii` used to write a file named --ascii, and a repeated option silently
+    /// kept its last value.
+    func testAnOptionIsNotAValueAndAValueOptionIsGivenOnce() throws {
+        let options: [OptionSpec] = [.flag("ascii", ""), .value("png", "FILE", ""), .value("bins", "B", "")]
+        XCTAssertThrowsError(try Tokenizer.parseArguments(["0", "--png", "--ascii"], options: options, command: "show")) { error in
+            XCTAssertEqual("\(error)", "--png needs a value (FILE), got the option --ascii")
+        }
+        XCTAssertEqual(try Tokenizer.parseArguments(["--png=--ascii"], options: options, command: "show").values, ["png": "--ascii"])
+        XCTAssertEqual(try Tokenizer.parseArguments(["--bins", "-3"], options: options, command: "hist").values, ["bins": "-3"])
+        XCTAssertThrowsError(try Tokenizer.parseArguments(["--bins", "3", "--bins=4"], options: options, command: "hist")) { error in
+            XCTAssertEqual("\(error)", "--bins is given twice ('3' and '4')")
+        }
+    }
+
     func testIndexLists() throws {
         XCTAssertEqual(try IndexList.parse(["0-3", "9", "5,7"], count: 10, setName: "train"), [0, 1, 2, 3, 9, 5, 7])
         XCTAssertThrowsError(try IndexList.parse(["10"], count: 10, setName: "test")) { error in
