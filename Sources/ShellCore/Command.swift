@@ -99,6 +99,24 @@ public struct CommandSpec: Sendable {
     }
 }
 
+extension CommandSpec {
+    /// The most positional arguments the usage line allows (nil: any number, for INDICES): the
+    /// words of its longest alternative, "[rm NAME]" counting two. Words past it are an error, not
+    /// silently ignored (`pop 3` used to remove one layer).
+    var maxPositional: Int? {
+        if usage.contains("INDICES") { return nil }
+        return usage.components(separatedBy: " | ").map { $0.split(separator: " ").count }.max() ?? 0
+    }
+
+    /// Throws when `args` has more positional arguments than the usage allows.
+    func checkArgumentCount(_ args: ParsedArguments) throws {
+        guard let limit = maxPositional, args.positional.count > limit else { return }
+        let extra = args.positional[limit...].map { "'\($0)'" }.joined(separator: ", ")
+        throw ShellError(limit == 0 ? "'\(name)' takes no arguments; got \(extra)" : "too many arguments: \(extra)",
+                         hint: "usage: \(name)" + (usage.isEmpty ? "" : " " + usage))
+    }
+}
+
 /// Everything a command's `run` gets: its arguments, the live session and the console.
 public struct CommandContext {
     public var args: ParsedArguments

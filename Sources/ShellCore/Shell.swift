@@ -82,6 +82,7 @@ public final class Shell {
             let (spec, extra) = try resolve(name)
             commandName = spec.name
             let args = try Tokenizer.parseArguments(extra + words.dropFirst(), options: spec.options, command: spec.name)
+            try spec.checkArgumentCount(args)
             var context = CommandContext(args: args, session: session, console: console, shell: self)
             try spec.run(&context)
             return true

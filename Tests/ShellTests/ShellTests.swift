@@ -14,6 +14,24 @@ final class ShellTests: XCTestCase {
         XCTAssertEqual(console.errors, ["error: shwo: unknown command 'shwo'", "hint: did you mean 'show'? (type 'help' for all commands)"])
     }
 
+    /// Words past what a command's usage allows are an error before it runs (`pop 3` used to pop
+    /// one layer, `threads 2 3` to ignore the 3).
+    func testExtraArgumentsAreAnError() {
+        let (shell, console) = makeShell()
+        XCTAssertTrue(shell.run("model new; add flatten; add dense 10"))
+        XCTAssertFalse(shell.run("pop 3"))
+        XCTAssertEqual(console.errors, ["error: pop: 'pop' takes no arguments; got '3'", "hint: usage: pop"])
+        XCTAssertEqual(shell.session.model?.layers.count, 2, "nothing was popped")
+        console.errors = []
+        XCTAssertFalse(shell.run("threads 2 3"))
+        XCTAssertEqual(console.errors, ["error: threads: too many arguments: '3'", "hint: usage: threads [N]"])
+        console.errors = []
+        XCTAssertFalse(shell.run("sessions rm a b"))
+        XCTAssertEqual(console.errors.first, "error: sessions: too many arguments: 'b'")
+        XCTAssertTrue(shell.run("pop; summary"), console.errorText)
+        XCTAssertEqual(shell.session.model?.layers.count, 1)
+    }
+
     func testUniquePrefixAndAmbiguousPrefix() throws {
         let (shell, console) = makeShell()
         XCTAssertEqual(try shell.resolve("pix").0.name, "pixels")
