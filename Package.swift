@@ -39,7 +39,7 @@ let package = Package(
         .executableTarget(
             name: "mnist-shell",
             dependencies: [
-                "ShellCore", "CReadline", "CSupport", "NeuralNet",
+                "ShellCore", "MNISTData", "CReadline", "CSupport", "NeuralNet",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A failure to read or download data, saying what went wrong, where, and what to do.
 ///
 /// `description` reads like `data/train.csv, line 12: expected 785 columns, got 784 (hint: ...)`.
@@ -28,4 +30,17 @@ public struct DataError: Error, CustomStringConvertible, Equatable, Sendable {
         if let hint { text += " (\(hint))" }
         return text
     }
+}
+
+/// Why a file operation failed, in plain words: the system's reason ("is a directory", "no such
+/// file or directory", "permission denied") rather than Foundation's "The operation could not be
+/// completed. (NSCocoaErrorDomain error 512.)".
+public func fileErrorReason(_ error: Error) -> String {
+    // Foundation keeps the system's error under NSUnderlyingErrorKey, as a POSIXError here.
+    let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? Error
+    let code = (error as? POSIXError ?? underlying as? POSIXError)?.code.rawValue
+        ?? (underlying as NSError?).flatMap { $0.domain == NSPOSIXErrorDomain ? Int32($0.code) : nil }
+    guard let code, let message = strerror(code) else { return error.localizedDescription }
+    let text = String(cString: message)
+    return text.prefix(1).lowercased() + text.dropFirst()
 }

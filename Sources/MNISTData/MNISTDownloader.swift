@@ -46,7 +46,7 @@ public struct MNISTDownloader {
         do {
             try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
         } catch {
-            throw DataError(file: dataDir, message: "cannot create the data directory: \(error.localizedDescription)")
+            throw DataError(file: dataDir, message: "cannot create the data directory: \(fileErrorReason(error))")
         }
         for file in files {
             let target = (dataDir as NSString).appendingPathComponent(file.name)
@@ -71,7 +71,7 @@ public struct MNISTDownloader {
                     if cancelled() {
                         throw DataError(file: url.absoluteString, message: "download cancelled", hint: "files already complete were kept")
                     }
-                    failures.append("\(url.absoluteString): \((error as? DataError)?.message ?? error.localizedDescription)")
+                    failures.append("\(url.absoluteString): \((error as? DataError)?.message ?? fileErrorReason(error))")
                 }
             }
             if !done {
@@ -157,7 +157,7 @@ public struct MNISTDownloader {
                 try output.write(contentsOf: data)
                 lock.withLock { current.received += Int64(data.count) }
             } catch {
-                lock.withLock { current.failure = "cannot write: \(error.localizedDescription)" }
+                lock.withLock { current.failure = "cannot write: \(fileErrorReason(error))" }
                 dataTask.cancel()
             }
         }

@@ -22,7 +22,7 @@ public enum SHA256 {
         while true {
             let chunk: Data
             do { chunk = try handle.read(upToCount: 1 << 20) ?? Data() } catch {
-                throw DataError(file: path, message: "read error while checksumming: \(error.localizedDescription)")
+                throw DataError(file: path, message: "read error while checksumming: \(fileErrorReason(error))")
             }
             if chunk.isEmpty { break }
             chunk.withUnsafeBytes { digest.update($0) }

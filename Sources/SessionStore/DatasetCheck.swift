@@ -21,7 +21,7 @@ extension DatasetRef {
             } catch let error as DataError {
                 throw SessionError(file: file, problem: error.message, hint: error.hint)
             } catch {
-                throw SessionError(file: file, problem: "cannot read: \(error.localizedDescription)")
+                throw SessionError(file: file, problem: "cannot read: \(fileErrorReason(error))")
             }
         })
     }

@@ -8,7 +8,7 @@ public enum NPZFile {
     public static func write(_ arrays: [NamedArray], to path: String) throws {
         let bytes = try NPZWriter.archive(arrays, file: path)
         do { try Data(bytes).write(to: URL(fileURLWithPath: path)) } catch {
-            throw SessionError(file: path, problem: "cannot write: \(error.localizedDescription)", hint: "check that the directory exists and is writable")
+            throw SessionError(file: path, problem: "cannot write: \(fileErrorReason(error))", hint: "check that the directory exists and is writable")
         }
     }
 
@@ -16,7 +16,7 @@ public enum NPZFile {
     public static func read(_ path: String) throws -> [NamedArray] {
         let bytes: [UInt8]
         do { bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))) } catch {
-            throw SessionError(file: path, problem: "cannot read: \(error.localizedDescription)", hint: "check that the file exists and is readable")
+            throw SessionError(file: path, problem: "cannot read: \(fileErrorReason(error))", hint: "check that the file exists and is readable")
         }
         return try read(bytes: bytes, file: path)
     }

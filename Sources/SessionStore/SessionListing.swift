@@ -1,4 +1,5 @@
 import Foundation
+import MNISTData
 
 /// One row of `sessions`: read from the manifest alone (files are not checksummed here).
 public struct SessionListing: Equatable, Sendable {
@@ -24,7 +25,7 @@ extension SessionStore {
         guard FileManager.default.fileExists(atPath: directory) else { return [] }
         let entries: [String]
         do { entries = try FileManager.default.contentsOfDirectory(atPath: directory) } catch {
-            throw SessionError(file: directory, problem: "cannot list: \(error.localizedDescription)")
+            throw SessionError(file: directory, problem: "cannot list: \(fileErrorReason(error))")
         }
         var names = Set(entries.filter { !$0.hasPrefix(".") })
         for entry in entries {
@@ -69,7 +70,7 @@ extension SessionStore {
         let doomed = path(directory, ".\(name).tmp-\(ProcessInfo.processInfo.processIdentifier)-rm")
         try DurableFiles.move(dir, to: doomed)
         do { try FileManager.default.removeItem(atPath: doomed) } catch {
-            throw SessionError(file: doomed, problem: "renamed away but not deleted: \(error.localizedDescription)",
+            throw SessionError(file: doomed, problem: "renamed away but not deleted: \(fileErrorReason(error))",
                                hint: "it is hidden from listings and will be cleaned up by the next save")
         }
     }

@@ -28,7 +28,7 @@ public enum SessionStore {
         try SessionName.validate(name)
         try checkConsistency(snapshot, name: path(directory, name))
         do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
-            throw SessionError(file: directory, problem: "cannot create the sessions directory: \(error.localizedDescription)")
+            throw SessionError(file: directory, problem: "cannot create the sessions directory: \(fileErrorReason(error))")
         }
         cleanStaleEntries(in: directory)
         try requireSessionOrNothing(at: path(directory, name))
@@ -36,7 +36,7 @@ public enum SessionStore {
         let pid = ProcessInfo.processInfo.processIdentifier
         let temp = path(directory, ".\(name).tmp-\(pid)-\(UInt32.random(in: 0 ... .max))")
         do { try FileManager.default.createDirectory(atPath: temp, withIntermediateDirectories: false) } catch {
-            throw SessionError(file: temp, problem: "cannot create: \(error.localizedDescription)", hint: "check free space and permissions")
+            throw SessionError(file: temp, problem: "cannot create: \(fileErrorReason(error))", hint: "check free space and permissions")
         }
         let manifest: SessionManifest
         do {

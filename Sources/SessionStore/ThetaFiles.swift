@@ -1,4 +1,5 @@
 import Foundation
+import MNISTData
 
 /// `Theta1.txt` and `Theta2.txt` of the classic 784-100-10 sigmoid recipe: for each Dense layer
 /// the matrix Theta = [b | Wᵀ], one row per unit with its bias in column 0 (our Dense kernel is
@@ -33,12 +34,12 @@ public enum ThetaFiles {
     /// Writes `Theta1.txt`, `Theta2.txt`, ... into `directory` (created if needed).
     public static func write(_ thetas: [ThetaMatrix], to directory: String) throws {
         do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
-            throw SessionError(file: directory, problem: "cannot create the directory: \(error.localizedDescription)")
+            throw SessionError(file: directory, problem: "cannot create the directory: \(fileErrorReason(error))")
         }
         for (k, theta) in thetas.enumerated() {
             let file = SessionStore.path(directory, "Theta\(k + 1).txt")
             do { try theta.text.write(toFile: file, atomically: true, encoding: .utf8) } catch {
-                throw SessionError(file: file, problem: "cannot write: \(error.localizedDescription)")
+                throw SessionError(file: file, problem: "cannot write: \(fileErrorReason(error))")
             }
         }
     }

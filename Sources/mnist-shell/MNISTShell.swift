@@ -1,6 +1,7 @@
 import ArgumentParser
 import CSupport
 import Foundation
+import MNISTData
 import ShellCore
 import NeuralNet
 import TextGraphics
@@ -90,7 +91,7 @@ struct MNISTShell: ParsableCommand {
         do {
             return (script, try String(contentsOfFile: script, encoding: .utf8))
         } catch {
-            throw ValidationError("cannot read script \(script): \(error.localizedDescription)")
+            throw ValidationError("cannot read script \(script): \(fileErrorReason(error))")
         }
     }
 

@@ -59,7 +59,7 @@ enum ExploreCommands {
         do {
             try Data(canvas.pngData()).write(to: url, options: .atomic)
         } catch {
-            throw ShellError("cannot write \(path): \(error.localizedDescription)")
+            throw ShellError("cannot write \(path): \(fileErrorReason(error))")
         }
         ctx.console.print("wrote \(path) (\(canvas.width)x\(canvas.height) PNG)")
     }
