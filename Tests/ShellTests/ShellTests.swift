@@ -32,6 +32,20 @@ final class ShellTests: XCTestCase {
         XCTAssertEqual(shell.session.model?.layers.count, 1)
     }
 
+    /// An option of another optimizer or loss is reported, not silently dropped.
+    func testCompileRefusesOptionsOfAnotherOptimizerOrLoss() {
+        let (shell, console) = makeShell()
+        XCTAssertTrue(shell.run("model new; add flatten; add dense 10 --activation softmax"), console.errorText)
+        for (line, option) in [("compile --optimizer adam --momentum 0.5", "momentum"), ("compile --targets 0,1", "targets"),
+                               ("compile --optimizer lbfgs --lr 0.1", "lr"), ("compile --optimizer sgd --history 5", "history")] {
+            console.errors = []
+            XCTAssertFalse(shell.run(line), line)
+            XCTAssertTrue(console.errorText.hasPrefix("error: compile: --\(option) applies to "), console.errorText)
+        }
+        XCTAssertFalse(shell.session.model?.isCompiled ?? true, "no refused compile went through")
+        XCTAssertTrue(shell.run("compile --optimizer momentum --momentum 0.5; compile --loss mse --targets 0.01,0.99"), console.errorText)
+    }
+
     func testUniquePrefixAndAmbiguousPrefix() throws {
         let (shell, console) = makeShell()
         XCTAssertEqual(try shell.resolve("pix").0.name, "pixels")

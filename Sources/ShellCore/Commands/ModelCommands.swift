@@ -245,8 +245,18 @@ enum ModelCommands {
     ) { ctx in
         let model = try ctx.session.requireModel()
         let args = ctx.args
+        // An option of another optimizer or loss is a mistake to report, not to ignore.
+        let optimizerName = args.value("optimizer") ?? "adam", lossName = args.value("loss") ?? "crossentropy"
+        for (option, owner, applies) in [
+            ("momentum", "--optimizer momentum", optimizerName == "momentum"),
+            ("history", "--optimizer lbfgs", ["lbfgs", "l-bfgs"].contains(optimizerName)),
+            ("lr", "adam, sgd and momentum (L-BFGS searches its own step)", !["lbfgs", "l-bfgs"].contains(optimizerName)),
+            ("targets", "--loss mse", lossName == "mse"),
+        ] where args.value(option) != nil && !applies {
+            throw ShellError("--\(option) applies to \(owner), not to this compile")
+        }
         let optimizer: OptimizerConfig
-        switch args.value("optimizer") ?? "adam" {
+        switch optimizerName {
         case "adam":
             optimizer = .adam(learningRate: Float(try args.double("lr", default: 1e-3, in: Limits.learningRate)), beta1: 0.9, beta2: 0.999, epsilon: 1e-7)
         case "sgd":
@@ -260,7 +270,7 @@ enum ModelCommands {
             throw ShellError("unknown optimizer '\(other)'; use adam, sgd, momentum or lbfgs")
         }
         let loss: Loss
-        switch args.value("loss") ?? "crossentropy" {
+        switch lossName {
         case "crossentropy", "sparse_categorical_crossentropy", "ce": loss = .sparseCategoricalCrossEntropy
         case "bce", "binary_crossentropy": loss = .binaryCrossEntropy
         case "mse":
