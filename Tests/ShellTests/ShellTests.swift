@@ -46,6 +46,22 @@ final class ShellTests: XCTestCase {
         XCTAssertTrue(shell.run("compile --optimizer momentum --momentum 0.5; compile --loss mse --targets 0.01,0.99"), console.errorText)
     }
 
+    /// A linear output gives scores, not probabilities: no percentages such as -25381.4 %.
+    func testPredictShowsScoresForALinearOutputAndPercentagesForSoftmax() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("scores-\(UUID().uuidString).csv")
+        let rows = (0..<100).map { i in ([i % 10] + (0..<100).map { ($0 * 7 + i * 13) % 256 }).map(String.init).joined(separator: ",") }
+        try rows.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let (shell, console) = makeShell()
+        XCTAssertTrue(shell.run("load \(file.path); model new; add flatten; add dense 10; predict 0"), console.errorText)
+        XCTAssertTrue(console.text.contains("(score "), console.text)
+        XCTAssertNil(console.text.range(of: "[0-9] ?%", options: .regularExpression), console.text)  // the digit art uses % too
+        console.output = []
+        XCTAssertTrue(shell.run("pop; add dense 10 --activation softmax; predict 0"), console.errorText)
+        XCTAssertTrue(console.text.contains(" %)"), console.text)
+        XCTAssertFalse(console.text.contains("(score "), console.text)
+    }
+
     func testUniquePrefixAndAmbiguousPrefix() throws {
         let (shell, console) = makeShell()
         XCTAssertEqual(try shell.resolve("pix").0.name, "pixels")

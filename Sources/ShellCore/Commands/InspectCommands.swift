@@ -25,7 +25,8 @@ enum InspectCommands {
         if let path = ctx.args.positional.first, ctx.args.positional.count == 1, Int(path.split(separator: "-").first ?? "") == nil {
             let image = try loadImageFile(expandTilde(path))
             let probabilities = try probabilitiesFor(model, pixels: image, count: 1, shape: [28, 28, 1], session: session)
-            ctx.console.print(panel(image: image, side: 28, probabilities: probabilities, title: path, truth: nil, style: style, session: session, color: ctx.console.capabilities.color))
+            ctx.console.print(panel(image: image, side: 28, probabilities: probabilities, title: path, truth: nil, style: style,
+                                    asPercent: outputsAreProbabilities(model), session: session, color: ctx.console.capabilities.color))
             return
         }
         let (setName, set) = try session.split(test: ctx.args.has("test"))
@@ -40,7 +41,8 @@ enum InspectCommands {
         for (k, i) in indices.enumerated() {
             let p = Array(probabilities[(k * classes)..<((k + 1) * classes)])
             panels.append(panel(image: Array(set.image(i)), side: set.cols, probabilities: p, title: "\(setName) image \(i)",
-                                truth: Int(set.labels[i]), style: style, session: session, color: ctx.console.capabilities.color))
+                                truth: Int(set.labels[i]), style: style, asPercent: outputsAreProbabilities(model), session: session,
+                                color: ctx.console.capabilities.color))
         }
         ctx.console.print(panels.joined(separator: "\n\n"))
     }
@@ -63,17 +65,28 @@ enum InspectCommands {
         return "\(c) \(names[c])"
     }
 
-    /// The image on the left; prediction, confidence, truth and the probability bars on the right.
-    static func panel(image: [UInt8], side: Int, probabilities: [Float], title: String, truth: Int?, style: DigitStyle, session: LiveSession, color: ColorMode) -> String {
+    /// Whether the model's outputs are probabilities (a softmax or sigmoid last), shown as percentages;
+    /// a linear output gives scores, which a percentage would misrepresent (-25381.4 %).
+    static func outputsAreProbabilities(_ model: Sequential) -> Bool {
+        guard let last = model.layers.last as? any OutputActivationLayer else { return false }
+        return last.outputActivation == .softmax || last.outputActivation == .sigmoid
+    }
+
+    /// The image on the left; prediction, confidence (or score), truth and the output bars on the right.
+    static func panel(image: [UInt8], side: Int, probabilities: [Float], title: String, truth: Int?, style: DigitStyle,
+                      asPercent: Bool, session: LiveSession, color: ColorMode) -> String {
         let predicted = probabilities.indices.max { probabilities[$0] < probabilities[$1] } ?? 0
         let art = DigitArt.render(image, width: side, height: image.count / max(side, 1), style: style).joined(separator: "\n")
-        var right = [title, "predicted: \(className(predicted, session))  (\(String(format: "%.1f", Double(probabilities[predicted]) * 100)) %)"]
+        let best = Double(probabilities[predicted])
+        let confidence = asPercent ? String(format: "%.1f %%", best * 100) : String(format: "score %.3g", best)
+        var right = [title, "predicted: \(className(predicted, session))  (\(confidence))"]
         if let truth {
             right.append("true label: \(className(truth, session))  " + (truth == predicted ? "✓ correct" : "✗ wrong"))
         }
         right.append("")
         right.append(BarChart.render(labels: probabilities.indices.map { className($0, session) }, values: probabilities.map(Double.init),
-                                     width: 30, valueFormat: { String(format: "%5.1f%%", $0 * 100) }, highlight: predicted, color: color))
+                                     width: 30, valueFormat: { asPercent ? String(format: "%5.1f%%", $0 * 100) : String(format: "%8.3g", $0) },
+                                     highlight: predicted, color: color))
         return DigitArt.sideBySide(art, right.joined(separator: "\n"), gap: 3)
     }
 
