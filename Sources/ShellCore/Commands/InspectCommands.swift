@@ -22,11 +22,12 @@ enum InspectCommands {
         let session = ctx.session
         let model = try session.requireModel()
         let style = ExploreCommands.digitStyle(ctx)
+        let asPercent = outputsAreProbabilities(model)
         if let path = ctx.args.positional.first, ctx.args.positional.count == 1, Int(path.split(separator: "-").first ?? "") == nil {
             let image = try loadImageFile(expandTilde(path))
             let probabilities = try probabilitiesFor(model, pixels: image, count: 1, shape: [28, 28, 1], session: session)
             ctx.console.print(panel(image: image, side: 28, probabilities: probabilities, title: path, truth: nil, style: style,
-                                    asPercent: outputsAreProbabilities(model), session: session, color: ctx.console.capabilities.color))
+                                    asPercent: asPercent, session: session, color: ctx.console.capabilities.color))
             return
         }
         let (setName, set) = try session.split(test: ctx.args.has("test"))
@@ -41,7 +42,7 @@ enum InspectCommands {
         for (k, i) in indices.enumerated() {
             let p = Array(probabilities[(k * classes)..<((k + 1) * classes)])
             panels.append(panel(image: Array(set.image(i)), side: set.cols, probabilities: p, title: "\(setName) image \(i)",
-                                truth: Int(set.labels[i]), style: style, asPercent: outputsAreProbabilities(model), session: session,
+                                truth: Int(set.labels[i]), style: style, asPercent: asPercent, session: session,
                                 color: ctx.console.capabilities.color))
         }
         ctx.console.print(panels.joined(separator: "\n\n"))

@@ -247,10 +247,11 @@ enum ModelCommands {
         let args = ctx.args
         // An option of another optimizer or loss is a mistake to report, not to ignore.
         let optimizerName = args.value("optimizer") ?? "adam", lossName = args.value("loss") ?? "crossentropy"
+        let lbfgs = ["lbfgs", "l-bfgs"].contains(optimizerName)
         for (option, owner, applies) in [
             ("momentum", "--optimizer momentum", optimizerName == "momentum"),
-            ("history", "--optimizer lbfgs", ["lbfgs", "l-bfgs"].contains(optimizerName)),
-            ("lr", "adam, sgd and momentum (L-BFGS searches its own step)", !["lbfgs", "l-bfgs"].contains(optimizerName)),
+            ("history", "--optimizer lbfgs", lbfgs),
+            ("lr", "adam, sgd and momentum (L-BFGS searches its own step)", !lbfgs),
             ("targets", "--loss mse", lossName == "mse"),
         ] where args.value(option) != nil && !applies {
             throw ShellError("--\(option) applies to \(owner), not to this compile")
