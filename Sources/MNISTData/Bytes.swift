@@ -2,19 +2,45 @@ import Foundation
 
 /// Reading whole files and fixed-width integers out of byte arrays.
 enum Bytes {
-    /// The bytes of the file at `path`, or a `DataError` saying why it cannot be read.
+    /// The bytes of the file at `path` (a regular file or a pipe), or a `DataError` saying why it
+    /// cannot be read, in the system's words.
     static func read(_ path: String) throws -> [UInt8] {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw DataError(file: path, message: "no such file", hint: "check the path")
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else {
+            let reason = errno
+            throw reason == ENOENT
+                ? DataError(file: path, message: "no such file", hint: "check the path")
+                : DataError(file: path, message: "cannot open: \(String(cString: strerror(reason)))")
         }
-        guard !isDirectory.boolValue else {
-            throw DataError(file: path, message: "is a directory, expected a file")
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            throw DataError(file: path, message: "cannot read: \(String(cString: strerror(errno)))")
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw DataError(file: path, message: "cannot read the file", hint: "check its permissions")
+        switch info.st_mode & S_IFMT {
+        case S_IFREG, S_IFIFO: break
+        case S_IFDIR: throw DataError(file: path, message: "is a directory, expected a file")
+        default: throw DataError(file: path, message: "is a device or socket, not a data file")
         }
-        return [UInt8](data)
+        // The size fstat gives is read in place; anything after it (all of a pipe) in chunks.
+        var bytes = [UInt8](repeating: 0, count: max(Int(info.st_size), 0))
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        var count = 0
+        while true {
+            let inPlace = count < bytes.count
+            let n = inPlace
+                ? bytes.withUnsafeMutableBytes { systemRead(fd, $0.baseAddress! + count, $0.count - count) }
+                : chunk.withUnsafeMutableBytes { systemRead(fd, $0.baseAddress!, $0.count) }
+            if n == 0 { break }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw DataError(file: path, offset: count, message: "cannot read: \(String(cString: strerror(errno)))")
+            }
+            if !inPlace { bytes.append(contentsOf: chunk[..<n]) }
+            count += n
+        }
+        bytes.removeSubrange(count...)
+        return bytes
     }
 
     /// The file's bytes, decompressed when it is gzip (detected by its magic 1f 8b, not its name).
@@ -39,3 +65,6 @@ enum Bytes {
         UInt64(uint32LE(b, at)) | UInt64(uint32LE(b, at + 4)) << 32
     }
 }
+
+/// POSIX read(2), named apart from `Bytes.read`.
+private func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int { read(fd, buffer, count) }

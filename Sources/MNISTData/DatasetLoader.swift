@@ -85,6 +85,7 @@ public enum DatasetLoader {
             throw DataError(file: path, message: "no such file or directory", hint: "check the path")
         }
         if isDirectory.boolValue {
+            try IDXReader.checkNoHalfPairs(in: path)
             let (train, test) = IDXReader.pairs(in: path)
             switch (train, test) {
             case let (train?, test?):
@@ -98,6 +99,7 @@ public enum DatasetLoader {
             }
         }
         let bytes = try Bytes.readMaybeGzip(path)
+        guard !bytes.isEmpty else { throw DataError(file: path, message: "the file is empty") }
         guard let format = formats.first(where: { $0.detect(bytes) }) else {
             throw DataError(file: path, offset: 0, message: "unknown data format (starts with \(bytes.prefix(8).map { String(format: "%02x", $0) }.joined(separator: " ")))",
                             hint: "supported: IDX (raw or .gz), CSV (raw or .gz), NPZ (mnist.npz), MAT v5 (mnist-original.mat), or a directory of IDX files")

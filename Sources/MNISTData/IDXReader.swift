@@ -100,15 +100,32 @@ enum IDXReader {
     /// The train and test pairs present in `directory` (either may be missing).
     static func pairs(in directory: String) -> (train: Pair?, test: Pair?) {
         func find(_ prefix: String) -> Pair? {
-            func first(_ kind: String) -> String? {
-                candidateNames(prefix: prefix, kind: kind)
-                    .map { (directory as NSString).appendingPathComponent($0) }
-                    .first { FileManager.default.fileExists(atPath: $0) }
-            }
-            guard let images = first("images"), let labels = first("labels") else { return nil }
+            guard let images = firstFile(in: directory, prefix: prefix, kind: "images"),
+                let labels = firstFile(in: directory, prefix: prefix, kind: "labels")
+            else { return nil }
             return Pair(images: images, labels: labels)
         }
         return (find("train"), find("t10k"))
+    }
+
+    /// Throws when `directory` holds one file of a pair without the other (images without labels,
+    /// or labels without images), naming the file found and the one missing.
+    static func checkNoHalfPairs(in directory: String) throws {
+        for prefix in ["train", "t10k"] {
+            let images = firstFile(in: directory, prefix: prefix, kind: "images")
+            let labels = firstFile(in: directory, prefix: prefix, kind: "labels")
+            guard let found = images ?? labels, (images == nil) != (labels == nil) else { continue }
+            let missing = images == nil ? "images" : "labels"
+            throw DataError(file: found, message: "found no \(missing) file beside this one",
+                            hint: "expected \(candidateNames(prefix: prefix, kind: missing)[0]) (or raw, or \(candidateNames(prefix: prefix, kind: missing)[3]))")
+        }
+    }
+
+    /// The first of `candidateNames(prefix:kind:)` present in `directory`.
+    private static func firstFile(in directory: String, prefix: String, kind: String) -> String? {
+        candidateNames(prefix: prefix, kind: kind)
+            .map { (directory as NSString).appendingPathComponent($0) }
+            .first { FileManager.default.fileExists(atPath: $0) }
     }
 
     /// Given one file of a pair (images or labels), the pair it belongs to.

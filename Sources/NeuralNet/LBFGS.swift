@@ -170,6 +170,7 @@ public final class LBFGS {
         guard state.kind == "lbfgs" else {
             throw OptimizerStateError(description: "optimizer state is for \(state.kind), not L-BFGS; re-compile to reset it")
         }
+        let (savedIterations, savedEvaluations) = (try state.count("iterations"), try state.count("evaluations"))
         var vectors = Dictionary(state.vectors.map { ($0.name, $0.values) }, uniquingKeysWith: { a, _ in a })
         for (name, t) in state.tensors where vectors[name] == nil { vectors[name] = t.data.map(Double.init) }
         var newS: [[Double]] = [], newY: [[Double]] = []
@@ -187,6 +188,7 @@ public final class LBFGS {
             guard let savedG = vectors["g"], let savedF = state.scalars["f"], savedX.count == point.count, savedG.count == point.count else {
                 throw OptimizerStateError(description: "L-BFGS state: the iterate needs a gradient and objective of \(point.count) values")
             }
+            guard savedF.isFinite else { throw OptimizerStateError(description: "L-BFGS state: the objective f \(savedF) is not a finite number") }
             if zip(savedX, point).allSatisfy({ Float($0) == Float($1) }) {
                 (x, g, f) = (savedX, savedG, savedF)
                 resumed = true
@@ -196,7 +198,7 @@ public final class LBFGS {
         y = newY
         if !resumed { x = point }
         needsEvaluation = !resumed
-        iterations = Int(state.scalars["iterations"] ?? 0)
-        evaluations = Int(state.scalars["evaluations"] ?? 0)
+        iterations = savedIterations
+        evaluations = savedEvaluations
     }
 }

@@ -27,6 +27,9 @@ public enum Limits {
     /// slots (16 bytes a parameter) in at most half the machine's memory, and never over 2^31.
     public static let maxParameters = min(1 << 31, Int(clamping: ProcessInfo.processInfo.physicalMemory / 32))
 
+    /// The most bytes a batch's activations and gradients may take: half the machine's memory.
+    public static let maxActivationBytes = Int(clamping: ProcessInfo.processInfo.physicalMemory / 2)
+
     /// Why a layer's settings are out of range — "units 99999999999 must be in 1...100000" — or nil.
     public static func problem(with layer: any Layer) -> String? {
         switch layer {

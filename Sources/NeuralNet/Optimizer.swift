@@ -79,6 +79,17 @@ public struct OptimizerState: Sendable, Equatable {
         self.vectors = vectors
     }
 
+    /// The counter `name` among the scalars (Adam's "iterations"), 0 when absent. A saved state
+    /// may have been edited, so anything but a whole number from 0 to 2^53 is refused (Int(1e300)
+    /// would stop the program).
+    public func count(_ name: String) throws -> Int {
+        guard let value = scalars[name] else { return 0 }
+        guard value >= 0, value <= 0x1p53, value == value.rounded() else {
+            throw OptimizerStateError(description: "optimizer state: \(name) \(value) must be a whole number from 0 to 2^53")
+        }
+        return Int(value)
+    }
+
     public static func == (a: OptimizerState, b: OptimizerState) -> Bool {
         a.kind == b.kind && a.scalars == b.scalars && a.tensors.map(\.name) == b.tensors.map(\.name)
             && a.tensors.map(\.tensor) == b.tensors.map(\.tensor)
@@ -250,6 +261,7 @@ final class SlotStore {
         guard state.kind == kind else {
             throw OptimizerStateError(description: "optimizer state is for \(state.kind), not \(kind); re-compile to reset it")
         }
+        let steps = try state.count("iterations")
         prepare(parameters)
         let byName = Dictionary(state.tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
         var loaded: [[[Float]]] = []
@@ -270,7 +282,7 @@ final class SlotStore {
         for s in loaded.indices {
             for p in loaded[s].indices { current[s][p].data = loaded[s][p] }
         }
-        steps = Int(state.scalars["iterations"] ?? 0)
+        self.steps = steps
         savedSteps = nil
     }
 }

@@ -37,8 +37,19 @@ public final class Sequential {
     /// Per-sample output shape of the whole model.
     public var outputShape: [Int] { layerOutputShapes.last ?? inputShape }
 
-    /// Checks that `layer` fits the current output shape and its parameters fit in memory
-    /// (`Limits.maxParameters`), names it ("dense", "dense_1", ...) and initialises its weights. Throws a `ShapeError` naming the layer and the problem.
+    /// Bytes one sample's activations take in training, roughly: every layer's output, its
+    /// gradient and one scratch copy, float32 (a conv's patches are made a chunk at a time).
+    public var activationBytesPerSample: Int { Self.activationBytes([inputShape] + layerOutputShapes) }
+
+    private static func activationBytes(_ shapes: [[Int]]) -> Int {
+        shapes.reduce(0) { $0 + $1.reduce(1, *) } * 3 * MemoryLayout<Float>.size
+    }
+
+    /// The largest batch whose activations fit in `Limits.maxActivationBytes`.
+    public var maxBatchSize: Int { Limits.maxActivationBytes / max(1, activationBytesPerSample) }
+
+    /// Checks that `layer` fits the current output shape and that its parameters and one sample's
+    /// activations fit in memory (`Limits.maxParameters`, `Limits.maxActivationBytes`), names it ("dense", "dense_1", ...) and initialises its weights. Throws a `ShapeError` naming the layer and the problem.
     public func add(_ layer: any Layer) throws {
         let base = Self.snakeCase(layer.typeName)
         // Skip names already taken: a restored model keeps its saved names (e.g. "dense_2").
@@ -48,6 +59,11 @@ public final class Sequential {
         let out = try layer.outputShape(for: outputShape)
         if let problem = Limits.memoryProblem(adding: layer, input: outputShape, to: parameterCount) {
             throw ShapeError(layer: layer.name, reason: problem)
+        }
+        let perSample = Self.activationBytes([inputShape] + layerOutputShapes + [out])
+        guard perSample <= Limits.maxActivationBytes else {
+            throw ShapeError(layer: layer.name, reason: "its output of \(ShapeFormat.plain(out)) per image would need "
+                + "\(perSample / 1_000_000) MB of activations per image in training; at most \(Limits.maxActivationBytes / 1_000_000) MB fit in this machine's memory")
         }
         try layer.build(inputShape: outputShape, rng: &initRNG)
         nameCounters[base] = n + 1

@@ -18,6 +18,10 @@ extension Sequential {
         try checkTrainable(data)
         guard epochs >= 0 else { throw TrainingError("epochs must be 0 or more, got \(epochs)") }
         guard batchSize > 0 else { throw TrainingError("batch size must be positive, got \(batchSize)") }
+        guard optimizerConfig.isFullBatch || batchSize <= maxBatchSize else {
+            throw TrainingError("a batch of \(batchSize) images would need \(batchSize.multipliedReportingOverflow(by: activationBytesPerSample).partialValue / 1_000_000) MB of activations; "
+                + "at most \(maxBatchSize) images per batch fit in this machine's memory; use a smaller batch")
+        }
         guard validationSplit >= 0 && validationSplit < 1 else {
             throw TrainingError("validation split must be in [0, 1), got \(validationSplit)")
         }
@@ -250,6 +254,7 @@ extension Sequential {
     func forEachBatch(
         data: TrainingData, range: Range<Int>, batchSize: Int, _ body: (Int, Tensor, [UInt8]) -> Void
     ) {
+        let batchSize = min(batchSize, max(1, maxBatchSize))
         var input = Tensor(shape: [0])
         var labels = [UInt8](repeating: 0, count: batchSize)
         var rng = RNG(seed: 0)  // inference draws no random numbers

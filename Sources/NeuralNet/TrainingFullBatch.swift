@@ -2,6 +2,9 @@ extension Sequential {
     /// Rows per chunk when a full-batch objective is accumulated (bounds activation memory).
     static let fullBatchChunk = 4096
 
+    /// `fullBatchChunk`, or fewer rows when a model's activations are too big for that many.
+    var fullBatchChunkRows: Int { min(Self.fullBatchChunk, max(1, maxBatchSize)) }
+
     /// The full-batch objective over samples 0..<count: mean loss + λ/(2m)·ΣW², its gradient
     /// (flat, Double) and the number of correct predictions, accumulated chunk by chunk.
     public func fullBatchObjective(data: TrainingData, count: Int) -> (value: Double, gradient: [Double], correct: Int) {
@@ -12,12 +15,13 @@ extension Sequential {
         var gradient = [Double](repeating: 0, count: parameterCount)
         var input = Tensor(shape: [0])
         var grad = Tensor(shape: [0])
-        var labels = [UInt8](repeating: 0, count: Self.fullBatchChunk)
+        let chunk = fullBatchChunkRows
+        var labels = [UInt8](repeating: 0, count: chunk)
         var rng = RNG(seed: 0)
         var total = 0.0, correct = 0
         var lo = 0
         while lo < count {
-            let hi = min(lo + Self.fullBatchChunk, count)
+            let hi = min(lo + chunk, count)
             let n = hi - lo
             loadBatch(lo..<hi, of: data, into: &input, labels: &labels)
             let out = forward(input, training: true, rng: &rng)

@@ -13,8 +13,12 @@ public struct SessionListing: Equatable, Sendable {
     public var lastTestAccuracy: Double?
     /// Bytes on disk of the session's files.
     public var bytes: Int
-    /// Why the manifest could not be read, for a damaged session (the other fields are then empty).
+    /// Why the manifest could not be read, for a damaged session, or why the entry is not a
+    /// session at all (the other fields are then empty).
     public var problem: String?
+    /// False for an entry of the sessions directory that is not a session (a file, a folder
+    /// without a session manifest): listed so the shell can mention it, never loaded or removed.
+    public var isSession = true
 }
 
 extension SessionStore {
@@ -43,10 +47,10 @@ extension SessionStore {
             total + (((try? FileManager.default.attributesOfItem(atPath: path(dir, file)))?[.size] as? Int) ?? 0)
         }
         let manifestPath = path(dir, "manifest.json")
-        guard let json = FileManager.default.contents(atPath: manifestPath) else {
-            guard files.isEmpty == false else { return nil }
-            return SessionListing(name: name, epochsTrained: 0, bytes: bytes, problem: "no manifest.json")
+        if let why = notASessionReason(at: dir) {
+            return SessionListing(name: name, epochsTrained: 0, bytes: bytes, problem: why, isSession: false)
         }
+        guard let json = FileManager.default.contents(atPath: manifestPath) else { return nil }
         do {
             let m = try SessionManifest.decode(json, file: manifestPath)
             return SessionListing(name: name, savedAt: m.savedDate, dataset: m.dataset.map { $0.name ?? $0.source },

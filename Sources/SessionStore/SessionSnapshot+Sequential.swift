@@ -46,7 +46,7 @@ extension SessionSnapshot {
                 }
                 let state = OptimizerState(kind: optimizer.kind, scalars: optimizer.scalars, tensors: tensors, vectors: vectors)
                 do { try built.loadOptimizerState(state) } catch {
-                    throw SessionError(file: file, problem: "optimizer state: \(error)")
+                    throw SessionError(file: file, problem: "\(error)")  // the engine's messages name the optimizer state
                 }
             }
         }

@@ -115,20 +115,23 @@ public enum SessionStore {
     /// a user's own folder or file never does). Save and remove call it before replacing or
     /// deleting anything, so neither can destroy what they did not write.
     static func requireSessionOrNothing(at target: String) throws {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: target, isDirectory: &isDir) else { return }
-        let why: String
-        if !isDir.boolValue {
-            why = "it is a file"
-        } else if let json = FileManager.default.contents(atPath: path(target, "manifest.json")) {
-            struct Version: Decodable { var formatVersion: Int }
-            guard (try? SessionManifest.decoder().decode(Version.self, from: json)) == nil else { return }
-            why = "its manifest.json is not a session manifest"
-        } else {
-            why = "it has no manifest.json"
-        }
+        guard let why = notASessionReason(at: target) else { return }
         throw SessionError(file: target, problem: "exists and is not a session: \(why)",
                            hint: "choose another name or remove it yourself")
+    }
+
+    /// Why `target` is not a session ("it is a file", "it has no manifest.json", …), or nil when
+    /// it is one (its manifest may still be damaged) or does not exist.
+    static func notASessionReason(at target: String) -> String? {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: target, isDirectory: &isDir) else { return nil }
+        if !isDir.boolValue { return "it is a file" }
+        guard let json = FileManager.default.contents(atPath: path(target, "manifest.json")) else {
+            return "it has no manifest.json"
+        }
+        struct Version: Decodable { var formatVersion: Int }
+        guard (try? SessionManifest.decoder().decode(Version.self, from: json)) == nil else { return nil }
+        return "its manifest.json is not a session manifest"
     }
 
     /// Removes temp directories of saves whose process is gone, and `.NAME.old-*` copies whose

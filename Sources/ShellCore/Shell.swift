@@ -114,7 +114,8 @@ public protocol HintedError: Error {
 extension Shell {
     /// Before an interactive shell exits: offers to save a session with unsaved work (a model, or a
     /// session saved before). Returns false if the user chose to stay: `c`, or Ctrl-C at either
-    /// question, cancels; Ctrl-D (end of input) at the first question quits without saving.
+    /// question, cancels; Ctrl-D (end of input) at the first question quits without saving, and at
+    /// the name question takes the suggested name (the user has asked to save: nothing is lost).
     public func confirmQuit() -> Bool {
         guard console.capabilities.isInteractive, session.hasUnsavedChanges,
               session.model != nil || session.name != nil

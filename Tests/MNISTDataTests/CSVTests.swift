@@ -13,6 +13,18 @@ final class CSVTests: XCTestCase {
         XCTAssertEqual(dataset.name, "train.csv")
     }
 
+    func testAByteOrderMarkIsSkipped() throws {
+        // Excel's "CSV UTF-8" starts the file with EF BB BF; the header and every image stay put.
+        let dir = try Fixtures.tempDir()
+        let header = "label," + (0..<784).map { "pixel\($0)" }.joined(separator: ",")
+        let path = try Fixtures.write([0xEF, 0xBB, 0xBF] + Fixtures.csv(set, labelFirst: true, header: header), dir, "bom.csv")
+        let dataset = try DatasetLoader.load(path: path, options: LoadOptions(testFraction: 0))
+        XCTAssertEqual(dataset.train, set)
+        // Without a header the first row is an image, its label right after the mark.
+        let bare = try Fixtures.write([0xEF, 0xBB, 0xBF] + Fixtures.csv(set, labelFirst: true), dir, "bare.csv")
+        XCTAssertEqual(try DatasetLoader.load(path: bare, options: LoadOptions(testFraction: 0)).train, set)
+    }
+
     func testNoHeaderLabelLastGzippedAutoDetected() throws {
         let dir = try Fixtures.tempDir()
         let set = Fixtures.set(count: 50)

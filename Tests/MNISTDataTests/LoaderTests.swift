@@ -1,3 +1,4 @@
+import Foundation
 import MNISTData
 import XCTest
 
@@ -20,6 +21,50 @@ final class LoaderTests: XCTestCase {
         let dir = try Fixtures.tempDir()
         let error = try XCTUnwrap(expectDataError { try DatasetLoader.load(path: dir) })
         XCTAssertTrue(error.message.contains("no IDX files"), error.message)
+    }
+
+    func testEmptyFileAndDevicesAreNamedAsSuch() throws {
+        let dir = try Fixtures.tempDir()
+        let empty = try Fixtures.write([], dir, "empty.csv")
+        XCTAssertEqual(try XCTUnwrap(expectDataError { try DatasetLoader.load(path: empty) }).message, "the file is empty")
+        let device = try XCTUnwrap(expectDataError { try DatasetLoader.load(path: "/dev/null") })
+        XCTAssertEqual(device.message, "is a device or socket, not a data file")
+        XCTAssertEqual(device.file, "/dev/null")
+    }
+
+    func testAPipeIsReadToItsEnd() throws {
+        // `load <(zcat digits.csv.gz)` in a shell hands over a pipe: read it like a file.
+        let dir = try Fixtures.tempDir()
+        let fifo = dir + "/digits.csv"
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        let set = Fixtures.set(count: 300)  // ~300 KB: more than a pipe holds at once
+        let writer = Thread {
+            let fd = open(fifo, O_WRONLY)
+            let bytes = Fixtures.csv(set, labelFirst: true)
+            _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) }
+            close(fd)
+        }
+        writer.start()
+        let dataset = try DatasetLoader.load(path: fifo, options: LoadOptions(testFraction: 0))
+        XCTAssertEqual(dataset.train, set)
+    }
+
+    func testHalfAnIDXPairNamesTheMissingFile() throws {
+        // Images without their labels: say so, rather than "no IDX files".
+        let dir = try Fixtures.tempDir()
+        try Fixtures.writeIDX(train: Fixtures.set(count: 20), test: nil, dir: dir)
+        try FileManager.default.removeItem(atPath: dir + "/train-labels-idx1-ubyte.gz")
+        let error = try XCTUnwrap(expectDataError { try DatasetLoader.load(path: dir) })
+        XCTAssertTrue(error.file.hasSuffix("/train-images-idx3-ubyte.gz"), error.file)
+        XCTAssertEqual(error.message, "found no labels file beside this one")
+        XCTAssertTrue(error.hint?.contains("train-labels-idx1-ubyte.gz") ?? false, error.hint ?? "")
+        // A full training pair with test labels but no test images: not silently split.
+        let both = try Fixtures.tempDir()
+        try Fixtures.writeIDX(train: Fixtures.set(count: 20), test: Fixtures.set(count: 10), dir: both)
+        try FileManager.default.removeItem(atPath: both + "/t10k-images-idx3-ubyte.gz")
+        let testError = try XCTUnwrap(expectDataError { try DatasetLoader.load(path: both) })
+        XCTAssertTrue(testError.file.hasSuffix("/t10k-labels-idx1-ubyte.gz"), testError.file)
+        XCTAssertEqual(testError.message, "found no images file beside this one")
     }
 
     func testASetWithNoImagesIsAnErrorNamingItsFile() throws {

@@ -87,4 +87,32 @@ final class SequentialTests: XCTestCase {
         let worst = zip(small.data, p.data).map { abs($0 - $1) }.max()!
         XCTAssertLessThan(worst, 1e-5, "batching changes predictions only by rounding")
     }
+
+    /// A layer whose activations cannot fit even for one image is refused at `add`; a batch too big
+    /// for memory is refused by `fit` before anything is allocated, and inference batches shrink.
+    func testActivationMemoryIsCheckedAtAddAndFit() throws {
+        let huge = Sequential(inputShape: [16_384, 16_384, 1])
+        XCTAssertThrowsError(try huge.add(Conv2D(filters: 4096, kernelSize: 3, padding: .same))) { error in
+            XCTAssertTrue("\(error)".hasPrefix("conv2d: its output of (16384, 16384, 4096) per image would need 13197360 MB of activations per image"),
+                          "\(error)")
+        }
+        XCTAssertEqual(huge.layers.count, 0, "nothing added")
+
+        let model = Sequential(inputShape: [8, 8, 1])
+        try model.add(Conv2D(filters: 4096, kernelSize: 3, padding: .same, activation: .relu))
+        try model.add(Flatten())
+        try model.add(Dense(10, activation: .softmax))
+        model.compile(optimizer: .sgd(learningRate: 0.01), loss: .sparseCategoricalCrossEntropy)
+        // (64 + 64·4096 + 64·4096 + 10) values per image, three copies of 4 bytes each.
+        XCTAssertEqual(model.activationBytesPerSample, (64 + 2 * 64 * 4096 + 10) * 12)
+        let limit = model.maxBatchSize
+        XCTAssertEqual(limit, Limits.maxActivationBytes / model.activationBytesPerSample)
+        var rng = RNG(seed: 0)
+        let data = EngineFixtures.synthetic(count: 4, side: 8)
+        XCTAssertThrowsError(try model.fit(data: data, epochs: 1, batchSize: limit + 1, rng: &rng)) { error in
+            XCTAssertTrue("\(error)".contains("at most \(limit) images per batch fit in this machine's memory; use a smaller batch"), "\(error)")
+        }
+        XCTAssertEqual(model.history.epochs.count, 0)
+        XCTAssertEqual(try model.fit(data: data, epochs: 1, batchSize: 4, rng: &rng).status, .completed)
+    }
 }

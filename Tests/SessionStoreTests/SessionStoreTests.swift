@@ -71,10 +71,13 @@ final class SessionStoreTests: XCTestCase {
         try SessionStore.save(SessionSnapshot(), name: "a", directory: dir, date: Date(timeIntervalSince1970: 200))
         try FileManager.default.createDirectory(atPath: dir + "/.b.tmp-1-2", withIntermediateDirectories: false)
         try FileManager.default.createDirectory(atPath: dir + "/broken", withIntermediateDirectories: false)
-        try Data("{}".utf8).write(to: URL(fileURLWithPath: dir + "/broken/manifest.json"))
+        try Data("{\"format_version\": 1}".utf8).write(to: URL(fileURLWithPath: dir + "/broken/manifest.json"))
+        try FileManager.default.createDirectory(atPath: dir + "/notes", withIntermediateDirectories: false)
+        try Data("{}".utf8).write(to: URL(fileURLWithPath: dir + "/notes/manifest.json"))
 
         let rows = try SessionStore.list(directory: dir)
-        XCTAssertEqual(rows.map(\.name), ["a", "b", "broken"])
+        XCTAssertEqual(rows.map(\.name), ["a", "b", "broken", "notes"])
+        XCTAssertEqual(rows.map(\.isSession), [true, true, true, false])
         let b = rows[1]
         XCTAssertEqual(b.savedAt, Date(timeIntervalSince1970: 100))
         XCTAssertEqual(b.dataset, "MNIST")
@@ -86,7 +89,8 @@ final class SessionStoreTests: XCTestCase {
         }
         XCTAssertEqual(b.bytes, onDisk)
         XCTAssertNil(rows[0].model)
-        XCTAssertEqual(rows[2].problem, "missing field 'format_version'")
+        XCTAssertEqual(rows[2].problem, "missing field 'name'")
+        XCTAssertEqual(rows[3].problem, "its manifest.json is not a session manifest")
     }
 
     func testRemove() throws {

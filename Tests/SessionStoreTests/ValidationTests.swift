@@ -236,6 +236,16 @@ final class ValidationTests: XCTestCase {
         XCTAssertEqual(restoreError()?.problem, "compile: l2 -0.5 must be in 0.0...1000000.0")
     }
 
+    /// The optimizer's counters in the manifest are checked too: Int(1e300) would stop the program.
+    func testOptimizerCountersAreRangeChecked() throws {
+        for (value, shown) in [(1e300, "1e+300"), (-3.0, "-3.0"), (2.5, "2.5")] {
+            try SessionStore.save(fullSnapshot(), name: "s", directory: dir)
+            try editManifest("optimizer") { $0["scalars"] = ["iterations": value] }
+            XCTAssertEqual(restoreError()?.problem,
+                           "optimizer state: iterations \(shown) must be a whole number from 0 to 2^53")
+        }
+    }
+
     func testUnknownSession() throws {
         let error = sessionError { _ = try SessionStore.load(name: "nope", directory: dir) }
         XCTAssertEqual(error?.problem, "no saved session called 'nope'")

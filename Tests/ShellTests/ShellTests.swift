@@ -46,6 +46,38 @@ final class ShellTests: XCTestCase {
         XCTAssertTrue(shell.run("compile --optimizer momentum --momentum 0.5; compile --loss mse --targets 0.01,0.99"), console.errorText)
     }
 
+    /// `train` counts epochs, or L-BFGS iterations: an option of the other kind is an error, as is
+    /// giving the count twice (`train 3 --epochs 5` used to train 5).
+    func testTrainRefusesOptionsOfTheOtherKindOfOptimizer() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("train-\(UUID().uuidString).csv")
+        let rows = (0..<50).map { i in ([i % 10] + (0..<16).map { ($0 * 7 + i * 13) % 256 }).map(String.init).joined(separator: ",") }
+        try rows.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let (shell, console) = makeShell()
+        XCTAssertTrue(shell.run("load \(file.path) --test-fraction 0.2; normalize; model new; add flatten; add dense 10 --activation softmax; compile"), console.errorText)
+        for (line, message) in [
+            ("train --iterations 3", "error: train: --iterations applies to L-BFGS; this model trains by epochs"),
+            ("train 3 --epochs 5", "error: train: give the number of epochs once: 'train N' or --epochs N"),
+        ] {
+            console.errors = []
+            XCTAssertFalse(shell.run(line), line)
+            XCTAssertEqual(console.errors.first, message, line)
+        }
+        XCTAssertTrue(shell.run("compile --optimizer lbfgs"), console.errorText)
+        for option in ["--epochs 3", "--batch 16"] {
+            console.errors = []
+            XCTAssertFalse(shell.run("train " + option), option)
+            XCTAssertEqual(console.errors, ["error: train: --\(option.split(separator: " ")[0].dropFirst(2)) does not apply to L-BFGS, which takes the whole training set at each iteration",
+                                            "hint: use 'train N' or --iterations N"], option)
+        }
+        XCTAssertEqual(shell.session.model?.history.epochs.count, 0, "no refused train ran")
+        XCTAssertTrue(shell.run("train --iterations 2; train 1"), console.errorText)
+        XCTAssertEqual(shell.session.model?.history.epochs.count, 3)
+        console.errors = []
+        XCTAssertFalse(shell.run("load \(file.path) --train-count 40 --test-fraction 0.2"))
+        XCTAssertEqual(console.errors.first, "error: load: give either --train-count (the first N images train) or --test-fraction (a share of each class), not both")
+    }
+
     /// A linear output gives scores, not probabilities: no percentages such as -25381.4 %.
     func testPredictShowsScoresForALinearOutputAndPercentagesForSoftmax() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("scores-\(UUID().uuidString).csv")
@@ -153,5 +185,27 @@ final class QuitTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("kept/manifest.json").path))
         XCTAssertTrue(shell.confirmQuit(), "saved: nothing left to ask about")
         XCTAssertEqual(Completer.complete(before: "restore k", shell: shell), .words(["kept"]), "session names complete")
+    }
+}
+
+final class SessionsListingTests: XCTestCase {
+    /// Folders in the sessions directory that are not sessions are named once under the table, not
+    /// listed as damaged sessions.
+    func testFoldersThatAreNotSessionsAreNamedApart() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("listing-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("notes"), withIntermediateDirectories: true)
+        try "x\n".write(to: dir.appendingPathComponent("notes/todo.txt"), atomically: true, encoding: .utf8)
+        let console = RecordingConsole()
+        let shell = Shell(session: LiveSession(dataDir: dir.path, offline: true, sessionsDir: dir.path), console: console)
+        XCTAssertTrue(shell.run("sessions"), console.errorText)
+        XCTAssertEqual(console.output, ["no sessions saved in \(dir.path)/ yet ('save NAME' saves one)",
+                                        "(1 entry in \(dir.path)/ is not a session: notes)"])
+        console.output = []
+        XCTAssertTrue(shell.run("model preset sgd-relu; save first; sessions"), console.errorText)
+        let text = console.text
+        XCTAssertTrue(text.contains("\nfirst "), text)
+        XCTAssertFalse(text.contains("damaged"), text)
+        XCTAssertTrue(text.hasSuffix("(1 entry in \(dir.path)/ is not a session: notes)"), text)
     }
 }

@@ -71,6 +71,9 @@ enum DataCommands {
         case "no": options.header = .absent
         case let other?: throw ShellError("--header must be 'yes' or 'no', got '\(other)'")
         }
+        if args.value("test-fraction") != nil && args.value("train-count") != nil {
+            throw ShellError("give either --train-count (the first N images train) or --test-fraction (a share of each class), not both")
+        }
         options.testFraction = try args.double("test-fraction", default: options.testFraction, in: 0.01...0.99)
         if args.value("train-count") != nil {
             options.trainCount = try args.int("train-count", default: 0, in: 1...10_000_000)

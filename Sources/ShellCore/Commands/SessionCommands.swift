@@ -171,9 +171,15 @@ enum SessionCommands {
             return
         }
         guard words.isEmpty else { throw ShellError("usage: sessions | sessions rm NAME") }
-        let listing = try SessionStore.list(directory: dir)
+        let entries = try SessionStore.list(directory: dir)
+        let listing = entries.filter(\.isSession)
+        // Other folders and files there are named once, so they are not taken for lost sessions.
+        let others = entries.filter { !$0.isSession }.map(\.name)
+        let footnote = others.isEmpty ? nil
+            : "(\(others.count == 1 ? "1 entry" : "\(others.count) entries") in \(dir)/ \(others.count == 1 ? "is" : "are") not a session: \(others.joined(separator: ", ")))"
         guard !listing.isEmpty else {
             ctx.console.print("no sessions saved in \(dir)/ yet ('save NAME' saves one)")
+            if let footnote { ctx.console.print(footnote) }
             return
         }
         let formatter = DateFormatter()
@@ -185,6 +191,7 @@ enum SessionCommands {
         }
         ctx.console.print(TableRenderer.plain(headers: ["name", "saved at", "data set", "model", "epochs", "test acc", "size"],
                                               rows: rows, alignRight: [4, 5, 6]))
+        if let footnote { ctx.console.print(footnote) }
     }
 
     static let export = CommandSpec(

@@ -18,7 +18,7 @@ enum TrainingCommands {
         options: [
             .value("epochs", "N", "epochs to train (default 1, or N)"),
             .value("batch", "B", "batch size (default: the preset's, else 32)"),
-            .value("iterations", "N", "L-BFGS: iterations (default: the preset's, else 1 per N)"),
+            .value("iterations", "N", "L-BFGS (instead of --epochs and --batch): iterations (default: the preset's, or N)"),
             .value("validation-split", "F", "hold out this last fraction of the training set for validation"),
         ],
         example: "train 5\ntrain --epochs 3 --batch 128 --validation-split 0.1\nmodel preset lbfgs-sigmoid; train --iterations 70"
@@ -36,8 +36,19 @@ enum TrainingCommands {
             }
             return n
         }
-        let defaultCount = positional ?? (fullBatch ? session.preset?.epochs ?? 1 : 1)
-        let count = try ctx.args.int(fullBatch ? "iterations" : "epochs", default: try ctx.args.int(fullBatch ? "epochs" : "iterations", default: defaultCount, in: 1...100_000), in: 1...100_000)
+        // L-BFGS counts iterations over the whole training set; the others count epochs of batches.
+        // An option of the other kind is a mistake to report, not to reinterpret.
+        let countOption = fullBatch ? "iterations" : "epochs"
+        for (option, applies) in [("iterations", fullBatch), ("epochs", !fullBatch), ("batch", !fullBatch)] where !applies && ctx.args.value(option) != nil {
+            throw ShellError(fullBatch
+                ? "--\(option) does not apply to L-BFGS, which takes the whole training set at each iteration"
+                : "--iterations applies to L-BFGS; this model trains by epochs",
+                hint: "use 'train N' or --\(countOption) N")
+        }
+        if positional != nil && ctx.args.value(countOption) != nil {
+            throw ShellError("give the number of \(countOption) once: 'train N' or --\(countOption) N")
+        }
+        let count = try ctx.args.int(countOption, default: positional ?? (fullBatch ? session.preset?.epochs ?? 1 : 1), in: 1...100_000)
         let batch = try ctx.args.int("batch", default: session.preset?.batchSize ?? 32, in: 1...1_000_000)
         let split = try ctx.args.double("validation-split", default: 0, in: 0...0.9)
         if session.preset == nil && !session.normalized {
