@@ -62,8 +62,8 @@ public final class Sequential {
         }
         let perSample = Self.activationBytes([inputShape] + layerOutputShapes + [out])
         guard perSample <= Limits.maxActivationBytes else {
-            throw ShapeError(layer: layer.name, reason: "its output of \(ShapeFormat.plain(out)) per image would need "
-                + "\(perSample / 1_000_000) MB of activations per image in training; at most \(Limits.maxActivationBytes / 1_000_000) MB fit in this machine's memory")
+            throw ShapeError(layer: layer.name, reason: "with its output of \(ShapeFormat.plain(out)), one image's activations would need "
+                + "\(perSample / 1_000_000) MB in training; at most \(Limits.maxActivationBytes / 1_000_000) MB fit in this machine's memory")
         }
         try layer.build(inputShape: outputShape, rng: &initRNG)
         nameCounters[base] = n + 1

@@ -93,7 +93,7 @@ final class SequentialTests: XCTestCase {
     func testActivationMemoryIsCheckedAtAddAndFit() throws {
         let huge = Sequential(inputShape: [16_384, 16_384, 1])
         XCTAssertThrowsError(try huge.add(Conv2D(filters: 4096, kernelSize: 3, padding: .same))) { error in
-            XCTAssertTrue("\(error)".hasPrefix("conv2d: its output of (16384, 16384, 4096) per image would need 13197360 MB of activations per image"),
+            XCTAssertTrue("\(error)".hasPrefix("conv2d: with its output of (16384, 16384, 4096), one image's activations would need 13197360 MB in training"),
                           "\(error)")
         }
         XCTAssertEqual(huge.layers.count, 0, "nothing added")

@@ -64,18 +64,35 @@ final class ShellTests: XCTestCase {
             XCTAssertEqual(console.errors.first, message, line)
         }
         XCTAssertTrue(shell.run("compile --optimizer lbfgs"), console.errorText)
-        for option in ["--epochs 3", "--batch 16"] {
+        for (option, hint) in [("--epochs 3", ["hint: use 'train N' or --iterations N"]), ("--batch 16", [])] {
             console.errors = []
             XCTAssertFalse(shell.run("train " + option), option)
-            XCTAssertEqual(console.errors, ["error: train: --\(option.split(separator: " ")[0].dropFirst(2)) does not apply to L-BFGS, which takes the whole training set at each iteration",
-                                            "hint: use 'train N' or --iterations N"], option)
+            XCTAssertEqual(console.errors, ["error: train: --\(option.split(separator: " ")[0].dropFirst(2)) does not apply to L-BFGS, which takes the whole training set at each iteration"] + hint,
+                           option)
         }
+        console.errors = []
+        XCTAssertFalse(shell.run("train 0"))
+        XCTAssertEqual(console.errors.first, "error: train: '0' is not a number of iterations (1-100000)")
         XCTAssertEqual(shell.session.model?.history.epochs.count, 0, "no refused train ran")
         XCTAssertTrue(shell.run("train --iterations 2; train 1"), console.errorText)
         XCTAssertEqual(shell.session.model?.history.epochs.count, 3)
         console.errors = []
         XCTAssertFalse(shell.run("load \(file.path) --train-count 40 --test-fraction 0.2"))
         XCTAssertEqual(console.errors.first, "error: load: give either --train-count (the first N images train) or --test-fraction (a share of each class), not both")
+    }
+
+    /// A known initialiser with a bad scale says what is wrong with the scale, not "unknown".
+    func testInitialiserScaleMustBePositive() {
+        let (shell, console) = makeShell()
+        XCTAssertTrue(shell.run("model new; add flatten"))
+        XCTAssertFalse(shell.run("add dense 10 --init normal:-1"))
+        XCTAssertEqual(console.errors, ["error: add: initialiser 'normal:-1': the standard deviation must be a positive number, got '-1'",
+                                        "hint: e.g. normal:0.01"])
+        console.errors = []
+        XCTAssertFalse(shell.run("add dense 10 --init uniform:x"))
+        XCTAssertEqual(console.errors.first, "error: add: initialiser 'uniform:x': the limit must be a positive number, got 'x'")
+        XCTAssertTrue(shell.run("add dense 10 --init uniform:0.15"), console.errorText)
+        XCTAssertEqual(shell.session.model?.layers.count, 2)
     }
 
     /// A linear output gives scores, not probabilities: no percentages such as -25381.4 %.

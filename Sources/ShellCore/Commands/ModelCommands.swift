@@ -181,9 +181,13 @@ enum ModelCommands {
             "he-normal": .heNormal, "lecun-uniform": .lecunUniform, "lecun-normal": .lecunNormal, "zeros": .zeros,
         ]
         if parts.count == 1, let i = named[parts[0]] { return i }
-        if parts.count == 2, let x = Float(parts[1]), x > 0, x.isFinite {
-            if parts[0] == "normal" { return .normal(std: x) }
-            if parts[0] == "uniform" { return .uniform(limit: x) }
+        if parts.count == 2, parts[0] == "normal" || parts[0] == "uniform" {
+            let scale = parts[0] == "normal" ? "standard deviation" : "limit"
+            guard let x = Float(parts[1]), x > 0, x.isFinite else {
+                throw ShellError("initialiser '\(text)': the \(scale) must be a positive number, got '\(parts[1])'",
+                                 hint: "e.g. \(parts[0]):\(parts[0] == "normal" ? "0.01" : "0.15")")
+            }
+            return parts[0] == "normal" ? .normal(std: x) : .uniform(limit: x)
         }
         throw ShellError("unknown initialiser '\(text)'",
                          hint: "use glorot-uniform, glorot-normal, he-uniform, he-normal, lecun-uniform, lecun-normal, normal:STD, uniform:LIMIT or zeros")

@@ -32,7 +32,7 @@ enum TrainingCommands {
         let fullBatch = model.optimizerConfig.isFullBatch
         let positional = try ctx.args.positional.first.map { word -> Int in
             guard ctx.args.positional.count == 1, let n = Int(word), n >= 1, n <= 100_000 else {
-                throw ShellError("'\(ctx.args.positional.joined(separator: " "))' is not a number of epochs (1-100000)")
+                throw ShellError("'\(ctx.args.positional.joined(separator: " "))' is not a number of \(fullBatch ? "iterations" : "epochs") (1-100000)")
             }
             return n
         }
@@ -43,7 +43,7 @@ enum TrainingCommands {
             throw ShellError(fullBatch
                 ? "--\(option) does not apply to L-BFGS, which takes the whole training set at each iteration"
                 : "--iterations applies to L-BFGS; this model trains by epochs",
-                hint: "use 'train N' or --\(countOption) N")
+                hint: option == "batch" ? nil : "use 'train N' or --\(countOption) N")
         }
         if positional != nil && ctx.args.value(countOption) != nil {
             throw ShellError("give the number of \(countOption) once: 'train N' or --\(countOption) N")
