@@ -157,6 +157,24 @@ final class ShellTests: XCTestCase {
         XCTAssertTrue(shell.run("show 0-9 --ascii"), console.errorText)
     }
 
+    /// `pixels` and `hist` take one image: a range or list is an error, not its first image shown
+    /// without a word (`pixels 0-3` printed image 0).
+    func testOneImageCommandsRefuseARange() {
+        let (shell, console) = makeShell()
+        let train = ImageSet(rows: 28, cols: 28, pixels: [UInt8](repeating: 0, count: 784 * 10), labels: (0..<10).map(UInt8.init))
+        shell.session.dataset = Dataset(name: "tiny.csv", source: "tiny.csv", files: [], train: train, test: train)
+        for (line, message) in [("pixels 0-3", "error: pixels: '0-3' is 4 images; pixels takes one index, e.g. pixels 0"),
+                                ("hist 2,5", "error: hist: '2,5' is 2 images; hist takes one index, e.g. hist 2"),
+                                ("pixels", "error: pixels: give one image index, e.g. pixels 0")] {
+            console.errors = []
+            console.output = []
+            XCTAssertFalse(shell.run(line), line)
+            XCTAssertEqual(console.errors, [message], line)
+            XCTAssertTrue(console.output.isEmpty, line)
+        }
+        XCTAssertTrue(shell.run("pixels 3; hist 3-3"), console.errorText)
+    }
+
     func testStopsAtFirstFailureUnlessKeepGoing() {
         let (shell, console) = makeShell()
         XCTAssertFalse(shell.run("info; help quit"))

@@ -64,11 +64,15 @@ enum ExploreCommands {
         ctx.console.print("wrote \(path) (\(canvas.width)x\(canvas.height) PNG)")
     }
 
-    static func singleIndex(_ ctx: CommandContext, set: ImageSet, setName: String) throws -> Int {
-        guard ctx.args.positional.count == 1 else {
-            throw ShellError("give exactly one image index, e.g. 0 (got \(ctx.args.positional.count))")
+    /// The one image index a command takes; a range or list (`pixels 0-3`) is an error rather
+    /// than its first image.
+    static func singleIndex(_ ctx: CommandContext, _ command: String, set: ImageSet, setName: String) throws -> Int {
+        guard let word = ctx.args.positional.first else { throw ShellError("give one image index, e.g. \(command) 0") }
+        let indices = try IndexList.parse(ctx.args.positional, count: set.count, setName: setName)
+        guard indices.count == 1 else {
+            throw ShellError("'\(word)' is \(indices.count.grouped) images; \(command) takes one index, e.g. \(command) \(indices[0])")
         }
-        return try IndexList.parse(ctx.args.positional, count: set.count, setName: setName)[0]
+        return indices[0]
     }
 
     static let pixels = CommandSpec(
@@ -79,7 +83,7 @@ enum ExploreCommands {
         example: "pixels 0"
     ) { ctx in
         let (setName, set) = try ctx.session.split(test: ctx.args.has("test"))
-        let index = try singleIndex(ctx, set: set, setName: setName)
+        let index = try singleIndex(ctx, "pixels", set: set, setName: setName)
         let normalized = ctx.session.normalized
         ctx.console.print("\(setName) image \(index), label \(set.labels[index]) (\(set.rows)x\(set.cols), \(normalized ? "normalised 0.00-1.00" : "raw 0-255"))")
         ctx.console.print(DigitArt.matrix(pixels: Array(set.image(index)), width: set.cols, height: set.rows, normalized: normalized))
@@ -102,7 +106,7 @@ enum ExploreCommands {
             values = set.pixels
             what = "all \(set.count.grouped) \(setName) images"
         } else {
-            let index = try singleIndex(ctx, set: set, setName: setName)
+            let index = try singleIndex(ctx, "hist", set: set, setName: setName)
             values = Array(set.image(index))
             what = "\(setName) image \(index) (label \(set.labels[index]))"
         }
