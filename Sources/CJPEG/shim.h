@@ -21,8 +21,9 @@ static void cjpeg_error_exit(j_common_ptr cinfo) {
 }
 
 /// Decodes a JPEG file to 8-bit grayscale. Returns 0 and a malloc'ed buffer in *out (free with
-/// free()), or -1 with a message in `message` (at least 200 bytes).
-static inline int cjpeg_read_gray(const char *path, unsigned char **out, int *width, int *height,
+/// free()), -1 with a message in `message` (at least 200 bytes), or -2 when the header's size
+/// (left in *width, *height) is above `max_pixels`, before any pixel memory is taken.
+static inline int cjpeg_read_gray(const char *path, size_t max_pixels, unsigned char **out, int *width, int *height,
                                   char *message, size_t message_size) {
     FILE *file = fopen(path, "rb");
     if (!file) { snprintf(message, message_size, "cannot open file"); return -1; }
@@ -42,6 +43,13 @@ static inline int cjpeg_read_gray(const char *path, unsigned char **out, int *wi
     jpeg_create_decompress(&cinfo);
     jpeg_stdio_src(&cinfo, file);
     jpeg_read_header(&cinfo, TRUE);
+    *width = (int)cinfo.image_width;
+    *height = (int)cinfo.image_height;
+    if ((size_t)cinfo.image_width * cinfo.image_height > max_pixels) {
+        jpeg_destroy_decompress(&cinfo);
+        fclose(file);
+        return -2;
+    }
     cinfo.out_color_space = JCS_GRAYSCALE;
     jpeg_start_decompress(&cinfo);
     size_t stride = cinfo.output_width;

@@ -7,6 +7,15 @@ import Foundation
 ///     let (w, h, gray) = try DigitImage.read(path: "my7.png")
 ///     let input = try DigitImage.preprocess(width: w, height: h, gray: gray)   // 784 bytes
 public enum DigitImage {
+    /// The most pixels a drawing may have (8192 x 8192); a larger header is refused before its
+    /// pixels are decoded, so a small file cannot claim gigabytes.
+    public static let maxPixels = 1 << 26
+
+    static func tooLarge(_ path: String, _ width: Int, _ height: Int) -> DataError {
+        DataError(file: path, message: "the image is \(width)x\(height) pixels, more than the \(maxPixels.grouped) a drawing may have",
+                  hint: "scale it down; 28x28 to a few hundred pixels a side is plenty")
+    }
+
     /// Reads PNG (libpng), JPEG (libjpeg), or PGM/PPM (P2, P5, P3, P6) of any size as 8-bit
     /// grayscale, detected by content. Transparent PNG pixels are laid on the background that
     /// contrasts with the ink.
@@ -29,6 +38,10 @@ public enum DigitImage {
         }
         image.format = UInt32(PNG_FORMAT_GA)
         let width = Int(image.width), height = Int(image.height)
+        guard width * height <= maxPixels else {
+            png_image_free(&image)
+            throw tooLarge(path, width, height)
+        }
         var ga = [UInt8](repeating: 0, count: width * height * 2)
         guard png_image_finish_read(&image, nil, &ga, 0, nil) != 0 else {
             let message = pngMessage(&image)
@@ -54,7 +67,9 @@ public enum DigitImage {
         var pixels: UnsafeMutablePointer<UInt8>?
         var width: Int32 = 0, height: Int32 = 0
         var message = [CChar](repeating: 0, count: 256)
-        guard cjpeg_read_gray(path, &pixels, &width, &height, &message, message.count) == 0, let pixels else {
+        let status = cjpeg_read_gray(path, maxPixels, &pixels, &width, &height, &message, message.count)
+        if status == -2 { throw tooLarge(path, Int(width), Int(height)) }
+        guard status == 0, let pixels else {
             throw DataError(file: path, message: "cannot decode JPEG: \(String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))")
         }
         defer { free(pixels) }
@@ -78,7 +93,8 @@ public enum DigitImage {
             return value
         }
         let width = try token(), height = try token(), maxValue = try token()
-        guard width > 0, height > 0, width * height <= 1 << 26, (1...65535).contains(maxValue) else {
+        guard width * height <= maxPixels else { throw tooLarge(path, width, height) }
+        guard width > 0, height > 0, (1...65535).contains(maxValue) else {
             throw DataError(file: path, offset: 2, message: "bad PGM/PPM header: \(width)x\(height), maxval \(maxValue)")
         }
         let channels = kind == UInt8(ascii: "3") || kind == UInt8(ascii: "6") ? 3 : 1

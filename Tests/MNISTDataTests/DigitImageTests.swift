@@ -78,4 +78,26 @@ final class DigitImageTests: XCTestCase {
         let other = try XCTUnwrap(expectDataError { try DigitImage.read(path: try Fixtures.write(Array("hello".utf8), dir, "h.txt")) })
         XCTAssertTrue(other.message.contains("not a PNG, JPEG or PGM/PPM"), other.message)
     }
+
+    /// A header claiming a huge image is refused before its pixels are decoded: a 57-byte PNG
+    /// of 1,000,000x1,000,000 used to trap allocating 2 TB, a JPEG of 60,000x60,000 to decode
+    /// for minutes.
+    func testHugeImageHeadersAreRefusedBeforeDecoding() throws {
+        let dir = try Fixtures.tempDir()
+        let png: [UInt8] = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a,
+                            0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x0f, 0x42, 0x40, 0x00, 0x0f, 0x42, 0x40,
+                            0x08, 0x00, 0x00, 0x00, 0x00, 0x79, 0x06, 0x67, 0xa1,
+                            0x00, 0x00, 0x00, 0x00, 0x49, 0x44, 0x41, 0x54, 0x35, 0xaf, 0x06, 0x1e,
+                            0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82]
+        // SOI, a baseline SOF0 of 60000x60000 with one component, SOS.
+        let jpeg: [UInt8] = [0xff, 0xd8, 0xff, 0xc0, 0x00, 0x0b, 0x08, 0xea, 0x60, 0xea, 0x60, 0x01, 0x01, 0x11, 0x00,
+                             0xff, 0xda, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3f, 0x00] + [UInt8](repeating: 0, count: 10) + [0xff, 0xd9]
+        let pgm = Array("P5 100000 100000 255\n".utf8) + [UInt8](repeating: 0, count: 100)
+        for (name, bytes, size) in [("big.png", png, "1000000x1000000"), ("big.jpg", jpeg, "60000x60000"), ("big.pgm", pgm, "100000x100000")] {
+            let path = try Fixtures.write(bytes, dir, name)
+            let error = try XCTUnwrap(expectDataError { try DigitImage.read(path: path) }, name)
+            XCTAssertEqual(error.file, path)
+            XCTAssertTrue(error.message.hasPrefix("the image is \(size) pixels, more than the 67,108,864"), error.message)
+        }
+    }
 }
