@@ -121,10 +121,11 @@ public enum DigitImage {
 
     /// MNIST-style preprocessing: white digit on black (inverting when the border's median is
     /// light), cropped to the ink, scaled to fit 20x20 keeping the aspect ratio (area averaging),
-    /// and pasted into 28x28 with its centre of mass at the centre. Returns 784 bytes.
-    public static func preprocess(width: Int, height: Int, gray: [UInt8]) throws -> [UInt8] {
+    /// and pasted into 28x28 with its centre of mass at the centre. Returns 784 bytes; errors name
+    /// `source` (the file the pixels came from).
+    public static func preprocess(width: Int, height: Int, gray: [UInt8], source: String = "image") throws -> [UInt8] {
         precondition(gray.count == width * height, "DigitImage.preprocess: \(gray.count) pixels for \(width)x\(height)")
-        guard width > 0, height > 0 else { throw DataError(file: "image", message: "the image is empty") }
+        guard width > 0, height > 0 else { throw DataError(file: source, message: "the image is empty") }
         var border: [UInt8] = []
         for x in 0..<width { border.append(gray[x]); border.append(gray[(height - 1) * width + x]) }
         for y in 0..<height { border.append(gray[y * width]); border.append(gray[y * width + width - 1]) }
@@ -135,7 +136,7 @@ public enum DigitImage {
         let background = Int(invert ? 255 - border[border.count / 2] : border[border.count / 2])
         let peak = Int(ink.max() ?? 0)
         guard peak - background >= 32 else {
-            throw DataError(file: "image", message: "the image looks blank: no ink stands out from the background",
+            throw DataError(file: source, message: "the image looks blank: no ink stands out from the background",
                             hint: "draw a dark digit on a light background, or a light one on dark")
         }
         let level = ink.map { Float(max(0, Int($0) - background)) * 255 / Float(peak - background) }

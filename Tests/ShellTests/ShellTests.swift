@@ -175,6 +175,18 @@ final class ShellTests: XCTestCase {
         XCTAssertTrue(shell.run("pixels 3; hist 3-3"), console.errorText)
     }
 
+    /// A drawing that cannot be used is reported with its file, like one that cannot be read
+    /// (a blank one used to say "image: the image looks blank").
+    func testPredictNamesTheBlankFile() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("blank-\(UUID().uuidString).pgm")
+        try Data(Array("P5 8 8 255\n".utf8) + [UInt8](repeating: 255, count: 64)).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let (shell, console) = makeShell()
+        XCTAssertTrue(shell.run("model new; add flatten; add dense 10 --activation softmax"), console.errorText)
+        XCTAssertFalse(shell.run("predict \(file.path)"))
+        XCTAssertEqual(console.errors.first, "error: predict: \(file.path): the image looks blank: no ink stands out from the background (draw a dark digit on a light background, or a light one on dark)")
+    }
+
     func testStopsAtFirstFailureUnlessKeepGoing() {
         let (shell, console) = makeShell()
         XCTAssertFalse(shell.run("info; help quit"))

@@ -50,7 +50,7 @@ enum InspectCommands {
 
     static func loadImageFile(_ path: String) throws -> [UInt8] {
         let image = try DigitImage.read(path: path)
-        return try DigitImage.preprocess(width: image.width, height: image.height, gray: image.gray)
+        return try DigitImage.preprocess(width: image.width, height: image.height, gray: image.gray, source: path)
     }
 
     static func probabilitiesFor(_ model: Sequential, pixels: [UInt8], count: Int, shape: [Int], session: LiveSession) throws -> [Float] {
