@@ -74,11 +74,32 @@ final class ShellTests: XCTestCase {
         XCTAssertFalse(shell.run("train 0"))
         XCTAssertEqual(console.errors.first, "error: train: '0' is not a number of iterations (1-100000)")
         XCTAssertEqual(shell.session.model?.history.epochs.count, 0, "no refused train ran")
-        XCTAssertTrue(shell.run("train --iterations 2; train 1"), console.errorText)
+        XCTAssertTrue(shell.run("train --iterations 2; train 1 --validation-split 0.1"), console.errorText)
         XCTAssertEqual(shell.session.model?.history.epochs.count, 3)
+        // L-BFGS's line shows both validation figures, as the minibatch optimizers' do.
+        XCTAssertNotNil(console.output.last?.range(of: #" - val_accuracy: [0-9.]+ - val_loss: [0-9.]+$"#, options: .regularExpression),
+                        console.output.last ?? "")
         console.errors = []
         XCTAssertFalse(shell.run("load \(file.path) --train-count 40 --test-fraction 0.2"))
         XCTAssertEqual(console.errors.first, "error: load: give either --train-count (the first N images train) or --test-fraction (a share of each class), not both")
+    }
+
+    /// A validation split that leaves out whole classes (a class-sorted set) is pointed out.
+    func testValidationSplitWithoutSomeClassesIsPointedOut() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("sorted-\(UUID().uuidString).csv")
+        // 125 images sorted by class; 105 of them train (every 5th of each class is test), still sorted.
+        let rows = (0..<125).map { i in ([i * 10 / 125] + (0..<16).map { ($0 * 7 + i * 13) % 256 }).map(String.init).joined(separator: ",") }
+        try rows.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let (shell, console) = makeShell()
+        XCTAssertTrue(shell.run("load \(file.path) --test-fraction 0.2; normalize; model new; add flatten; add dense 10 --activation softmax; compile"), console.errorText)
+        console.errors = []
+        XCTAssertTrue(shell.run("train 1 --validation-split 0.2"), console.errorText)
+        XCTAssertEqual(console.errors, ["note: the validation split (the last 20 % of the training set, as in Keras) has no images of class 0, 1, 2, 3, 4, 5, 6, 7: "
+                                        + "the set is ordered by class, so val_accuracy and val_loss will not reflect them"])
+        console.errors = []
+        XCTAssertTrue(shell.run("train 1"), console.errorText)
+        XCTAssertEqual(console.errors, [])
     }
 
     /// A known initialiser with a bad scale says what is wrong with the scale, not "unknown".

@@ -51,6 +51,7 @@ enum TrainingCommands {
         let count = try ctx.args.int(countOption, default: positional ?? (fullBatch ? session.preset?.epochs ?? 1 : 1), in: 1...100_000)
         let batch = try ctx.args.int("batch", default: session.preset?.batchSize ?? 32, in: 1...1_000_000)
         let split = try ctx.args.double("validation-split", default: 0, in: 0...0.9)
+        if let note = validationNote(labels: data.labels, split: split) { ctx.console.printError("note: " + note) }
         if session.preset == nil && !session.normalized {
             ctx.console.printError("note: training on raw 0-255 pixels; 'normalize' first for the notebook's x / 255")
         }
@@ -73,6 +74,19 @@ enum TrainingCommands {
         case .diverged, .failed:
             throw ShellError(outcome.message ?? "training failed")
         }
+    }
+
+    /// A warning when the held-out part (the last `split` of the training set, as in Keras) lacks
+    /// classes the rest has: a set sorted by class (the MNIST sample) gives meaningless val_ figures.
+    static func validationNote(labels: [UInt8], split: Double) -> String? {
+        let trainCount = Int(Double(labels.count) * (1 - split))
+        guard split > 0, trainCount > 0, trainCount < labels.count else { return nil }
+        let held = Set(labels[trainCount...]), trained = Set(labels[..<trainCount])
+        let missing = trained.subtracting(held)
+        guard !missing.isEmpty else { return nil }
+        let list = { (s: Set<UInt8>) in s.sorted().map(String.init).joined(separator: ", ") }
+        return "the validation split (the last \(String(format: "%g", split * 100)) % of the training set, as in Keras) "
+            + "has no images of class \(list(missing)): the set is ordered by class, so val_accuracy and val_loss will not reflect them"
     }
 
     static let evaluate = CommandSpec(
@@ -178,6 +192,7 @@ final class ProgressReporter {
             let elapsed = Date().timeIntervalSince(lbfgsStart)
             let line = "L-BFGS iteration \(done) - \(String(format: "%.1f", elapsed))s - accuracy: \(ProgressBar.metric(r.accuracy)) - loss: \(ProgressBar.metric(r.loss))"
                 + (r.valAccuracy.map { " - val_accuracy: \(ProgressBar.metric($0))" } ?? "")
+                + (r.valLoss.map { " - val_loss: \(ProgressBar.metric($0))" } ?? "")
             unprinted = nil
             if interactive {
                 console.status(line)
