@@ -12,6 +12,11 @@ public struct Dataset: Sendable {
     public var classNames: [String]
     /// Human-readable notes about the load, e.g. how a single set was split.
     public var notices: [String]
+    /// The format read: "IDX", "CSV", "NPZ" or "MAT" (empty for a set built in memory).
+    public var format = ""
+    /// True when the loader split a single set as the load options say (test fraction or train
+    /// count); false when the source has its own test set or a conventional split.
+    public var splitByOptions = false
 
     public init(name: String, source: String, files: [String], train: ImageSet, test: ImageSet,
                 classNames: [String] = Dataset.digitClassNames, notices: [String] = []) {

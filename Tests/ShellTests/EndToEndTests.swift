@@ -25,6 +25,24 @@ final class EndToEndTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("(1000, 28, 28)"), r.stdout)
     }
 
+    /// Split and CSV options are used where they apply (the sample honours a test fraction) and
+    /// refused where they do not, leaving the loaded data as it was.
+    func testLoadOptionsApplyOrAreRefused() throws {
+        try ShellProcess.requireSample()
+        let halves = try ShellProcess.run(["-c", "load mnist --test-fraction 0.5; info"])
+        XCTAssertEqual(halves.status, 0, halves.stderr)
+        XCTAssertTrue(halves.stdout.contains("train: (2500, 28, 28)"), halves.stdout)
+        let label = try ShellProcess.run(["-c", "load mnist --label first"])
+        XCTAssertTrue(label.stderr.contains("load: --label applies to CSV files; MNIST sample (5,000 digits) is read with its own layout"), label.stderr)
+        try ShellProcess.requireFashion()
+        let r = try ShellProcess.run(["-c", "load mnist; load fashion --test-fraction 0.5"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("load: --test-fraction does not apply to Fashion-MNIST: it comes split 60,000 train / 10,000 test"), r.stderr)
+        let kept = try ShellProcess.run(["--keep-going", "-c", "load mnist; load fashion --header yes; info"])
+        XCTAssertTrue(kept.stderr.contains("load: --header applies to CSV files; Fashion-MNIST is IDX"), kept.stderr)
+        XCTAssertTrue(kept.stdout.contains("train: (4000, 28, 28)"), "the sample stays loaded:\n\(kept.stdout)")
+    }
+
     func testShowRendersTitlesWithTheTrueLabels() throws {
         try ShellProcess.requireSample()
         let dataset = try DatasetLoader.loadSample(dataDir: ShellProcess.sampleDataDir)

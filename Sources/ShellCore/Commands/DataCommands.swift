@@ -42,6 +42,7 @@ enum DataCommands {
         default: dataset = try DatasetLoader.load(path: expandTilde(target), options: options)
         }
         let seconds = Date().timeIntervalSince(started)
+        try checkOptionsApplied(ctx.args, to: dataset)
         ctx.session.dataset = dataset
         ctx.session.loadOptions = options
         ctx.session.normalized = false
@@ -49,6 +50,19 @@ enum DataCommands {
         ctx.console.print("Loaded \(dataset.name) from \(origin(of: dataset)) in \(String(format: "%.2f", seconds)) s")
         ctx.console.print(shapeLines(dataset).joined(separator: "\n"))
         for notice in dataset.notices { ctx.console.printError("note: " + notice) }
+    }
+
+    /// An option the source had no use for is an error, not ignored: a split for a source that has
+    /// its own test set, a CSV setting for another format.
+    static func checkOptionsApplied(_ args: ParsedArguments, to dataset: Dataset) throws {
+        let splits = ["test-fraction", "train-count"].filter { args.value($0) != nil }
+        if let option = splits.first, !dataset.splitByOptions {
+            throw ShellError("--\(option) does not apply to \(dataset.name): it comes split \(dataset.train.count.grouped) train / \(dataset.test.count.grouped) test",
+                             hint: "--test-fraction and --train-count split a source holding one set (a CSV, one IDX pair, a .mat)")
+        }
+        if let option = ["label", "header"].first(where: { args.value($0) != nil }), dataset.format != "CSV" || dataset.source == "sample" {
+            throw ShellError("--\(option) applies to CSV files; \(dataset.name) is \(dataset.source == "sample" ? "read with its own layout" : dataset.format)")
+        }
     }
 
     /// The directory (or file) the data came from, for messages.
@@ -99,7 +113,7 @@ enum DataCommands {
             }
         }
         do {
-            let sample = try DatasetLoader.loadSample(dataDir: session.dataDir)
+            let sample = try DatasetLoader.loadSample(dataDir: session.dataDir, options: options)
             ctx.console.printError(
                 "note: full MNIST is not in \(session.dataDir); using the 5,000-digit MNIST sample instead")
             return sample
