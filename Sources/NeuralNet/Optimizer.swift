@@ -263,12 +263,18 @@ final class SlotStore {
         }
         let steps = try state.count("iterations")
         prepare(parameters)
+        // An optimizer that never stepped has no slots yet, and `state` leaves them out: zeros.
+        let fresh = steps == 0 && state.tensors.isEmpty
         let byName = Dictionary(state.tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
         var loaded: [[[Float]]] = []
         for slot in slotNames {
             var perParameter: [[Float]] = []
             for (p, name) in parameterNames.enumerated() {
                 let key = "\(slot):\(name)"
+                if fresh {
+                    perParameter.append([Float](repeating: 0, count: parameters[p].value.count))
+                    continue
+                }
                 guard let t = byName[key] else {
                     throw OptimizerStateError(description: "optimizer state: missing tensor \(key); re-compile the model to reset the optimizer")
                 }

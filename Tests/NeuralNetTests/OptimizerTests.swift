@@ -103,6 +103,24 @@ final class OptimizerTests: XCTestCase {
         }
     }
 
+    /// An optimizer that never stepped saves no slots; loading that state gives it fresh zero slots
+    /// (a compiled but untrained model saved as a session must restore).
+    func testStateOfAnUnusedOptimizerLoads() throws {
+        let p = parameter([0.3, -0.7])
+        for make in [{ Adam() as any Optimizer }, { SGD(learningRate: 0.1, momentum: 0.9) as any Optimizer }] {
+            let saved = make().state(parameters: [p], parameterNames: ["dense.kernel"])
+            XCTAssertEqual(saved.tensors.count, 0)
+            let reference = make(), loaded = make()
+            let q = parameter(p.value.data), r = parameter(p.value.data)
+            try loaded.load(saved, parameters: [r], parameterNames: ["dense.kernel"])
+            q.grad = Tensor(shape: [2], data: [0.2, 0.1])
+            r.grad = q.grad
+            reference.step([q])
+            loaded.step([r])
+            XCTAssertEqual(q.value, r.value)
+        }
+    }
+
     /// Large parameters are updated by several threads; the split must not change a single value.
     func testLargeUpdatesAreExactAndIndependentOfThreads() {
         let count = 100_003  // odd: exercises the vector body and the scalar tail
