@@ -1,5 +1,6 @@
 import CSessionSupport
 import Foundation
+import MNISTData
 #if canImport(Glibc)
 import Glibc
 #else
@@ -9,18 +10,47 @@ import Darwin
 /// File-system steps of an atomic save: durable writes, directory fsync, atomic swap.
 enum DurableFiles {
     /// Writes `bytes` to a new file at `path` and fsyncs it before returning.
-    static func writeDurably(_ bytes: [UInt8], to path: String) throws {
+    /// `naming` is the path errors give (the file the user asked for, when `path` is a temporary).
+    static func writeDurably(_ bytes: [UInt8], to path: String, naming shown: String? = nil) throws {
+        let shown = shown ?? path
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw error(path, "cannot create") }
+        guard fd >= 0 else { throw error(shown, "cannot create") }
         defer { close(fd) }
         var done = 0
         while done < bytes.count {
             let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + done, $0.count - done) }
             if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw error(path, "cannot write") }
+            guard n > 0 else { throw error(shown, "cannot write") }
             done += n
         }
-        guard fsync(fd) == 0 else { throw error(path, "cannot flush to disk") }
+        guard fsync(fd) == 0 else { throw error(shown, "cannot flush to disk") }
+    }
+
+    /// Replaces the files at `targets` with `bytes` so each holds either all of its old content or
+    /// all of the new: every file is written durably beside its target under a hidden temporary name
+    /// first, and only when all are written are they renamed into place. On an error the targets
+    /// are untouched and the temporary files removed.
+    static func replace(_ files: [(path: String, bytes: [UInt8])]) throws {
+        for file in files {
+            var info = stat()
+            guard stat(file.path, &info) == 0 else { continue }
+            switch info.st_mode & S_IFMT {
+            case S_IFREG: break
+            case S_IFDIR: throw SessionError(file: file.path, problem: "is a directory", hint: "give a file name")
+            default: throw SessionError(file: file.path, problem: "is not a regular file (a device, pipe or socket)", hint: "give a file name")
+            }
+        }
+        var temps: [String] = []
+        defer { for temp in temps { unlink(temp) } }
+        for file in files {
+            let url = URL(fileURLWithPath: file.path)
+            let temp = url.deletingLastPathComponent().appendingPathComponent(
+                ".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0 ... .max))").path
+            temps.append(temp)
+            try writeDurably(file.bytes, to: temp, naming: file.path)
+        }
+        for (temp, file) in zip(temps, files) { try move(temp, to: file.path) }
+        temps = []
     }
 
     /// Flushes a directory's entries (new names, renames) to disk.
@@ -48,6 +78,7 @@ enum DurableFiles {
     }
 
     private static func error(_ path: String, _ what: String) -> SessionError {
-        SessionError(file: path, problem: "\(what): \(String(cString: strerror(errno)))", hint: "check free space and permissions")
+        SessionError(file: path, problem: "\(what): \(fileErrorReason(POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)))",
+                     hint: "check free space and permissions")
     }
 }

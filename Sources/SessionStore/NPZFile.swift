@@ -4,12 +4,10 @@ import MNISTData
 /// Reads and writes whole `.npz` files of `NamedArray`s (writing through `NPZWriter`, reading
 /// through MNISTData's zip and `.npy` readers).
 public enum NPZFile {
-    /// Writes `arrays` to `path` (not atomically; the session store makes its own atomic swap).
+    /// Writes `arrays` to `path`, replacing any file there only once the new one is complete (a
+    /// full disk or a kill mid-write leaves the previous file as it was).
     public static func write(_ arrays: [NamedArray], to path: String) throws {
-        let bytes = try NPZWriter.archive(arrays, file: path)
-        do { try Data(bytes).write(to: URL(fileURLWithPath: path)) } catch {
-            throw SessionError(file: path, problem: "cannot write: \(fileErrorReason(error))", hint: "check that the directory exists and is writable")
-        }
+        try DurableFiles.replace([(path, try NPZWriter.archive(arrays, file: path))])
     }
 
     /// All arrays of the archive at `path`, in archive order.

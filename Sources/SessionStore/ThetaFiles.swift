@@ -31,17 +31,15 @@ public enum ThetaFiles {
         return (kernel, bias)
     }
 
-    /// Writes `Theta1.txt`, `Theta2.txt`, ... into `directory` (created if needed).
+    /// Writes `Theta1.txt`, `Theta2.txt`, ... into `directory` (created if needed). Files already
+    /// there are replaced together once every new one is written, so an error never leaves a mix.
     public static func write(_ thetas: [ThetaMatrix], to directory: String) throws {
         do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
             throw SessionError(file: directory, problem: "cannot create the directory: \(fileErrorReason(error))")
         }
-        for (k, theta) in thetas.enumerated() {
-            let file = SessionStore.path(directory, "Theta\(k + 1).txt")
-            do { try theta.text.write(toFile: file, atomically: true, encoding: .utf8) } catch {
-                throw SessionError(file: file, problem: "cannot write: \(fileErrorReason(error))")
-            }
-        }
+        try DurableFiles.replace(thetas.enumerated().map { k, theta in
+            (SessionStore.path(directory, "Theta\(k + 1).txt"), Array(theta.text.utf8))
+        })
     }
 
     /// Reads `Theta1.txt`, `Theta2.txt`, ... from `directory` and checks each has the shape

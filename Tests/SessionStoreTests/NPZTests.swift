@@ -65,6 +65,34 @@ final class NPZTests: XCTestCase {
         XCTAssertEqual(try NPZFile.read(path), arrays)
     }
 
+    /// A write that fails part-way (a full disk; here a file size limit) leaves the previous file
+    /// whole and no temporary file behind; a directory or device is refused, not replaced.
+    func testFailedWriteKeepsThePreviousFile() throws {
+        let dir = try makeTempDirectory(self)
+        let path = dir + "/w.npz"
+        let small = [NamedArray(name: "a", shape: [4], values: .float32([1, 2, 3, 4]))]
+        try NPZFile.write(small, to: path)
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+
+        let big = [NamedArray(name: "a", shape: [100_000], values: .float32(Array(repeating: 1, count: 100_000)))]
+        signal(SIGXFSZ, SIG_IGN)
+        var limit = rlimit(), saved = rlimit()
+        getrlimit(Int32(RLIMIT_FSIZE.rawValue), &saved)
+        limit = saved
+        limit.rlim_cur = 50_000
+        setrlimit(Int32(RLIMIT_FSIZE.rawValue), &limit)
+        let error = sessionError { try NPZFile.write(big, to: path) }
+        setrlimit(Int32(RLIMIT_FSIZE.rawValue), &saved)
+        signal(SIGXFSZ, SIG_DFL)
+        XCTAssertEqual(error?.file, path)
+        XCTAssertEqual(error?.problem, "cannot write: file too large")
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), before, "the previous file is intact")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["w.npz"], "no temporary file is left")
+
+        XCTAssertEqual(sessionError { try NPZFile.write(small, to: dir) }?.problem, "is a directory")
+        XCTAssertEqual(sessionError { try NPZFile.write(small, to: "/dev/null") }?.problem, "is not a regular file (a device, pipe or socket)")
+    }
+
     func testDamagedArchiveNamesFileAndProblem() throws {
         let dir = try makeTempDirectory(self)
         let path = dir + "/w.npz"
