@@ -80,6 +80,15 @@ enum StateArchive {
         guard lengths.allSatisfy({ $0 == epoch.count }) else {
             throw SessionError(file: file, problem: "history arrays have different lengths \([epoch.count] + lengths); each needs one value per epoch")
         }
+        // Values `fit` never writes would mislead `plot` and overflow the next epoch's number.
+        if let i = epoch.indices.first(where: { epoch[$0] != $0 + 1 }) {
+            throw SessionError(file: file, problem: "history/epoch[\(i)] is \(epoch[i]), expected \(i + 1) (epochs count 1, 2, 3, …)")
+        }
+        for (name, values, range) in [("batches", batches, Int64(0) ... .max), ("partial", partial, 0 ... 1), ("val_present", present, 0 ... 3)] {
+            if let i = values.firstIndex(where: { !range.contains($0) }) {
+                throw SessionError(file: file, problem: "history/\(name)[\(i)] is \(values[i]), expected \(range.upperBound == .max ? "0 or more" : "\(range.lowerBound)-\(range.upperBound)")")
+            }
+        }
         snapshot.history.epochs = epoch.indices.map { i in
             EpochRecord(epoch: Int(epoch[i]), loss: loss[i], accuracy: accuracy[i],
                        valLoss: present[i] & 1 != 0 ? valLoss[i] : nil, valAccuracy: present[i] & 2 != 0 ? valAccuracy[i] : nil,

@@ -144,6 +144,23 @@ final class ValidationTests: XCTestCase {
         XCTAssertEqual(loadError()?.problem, "array 'optimizer/v:dense.bias' has shape [2, 2], the manifest says [4]")
     }
 
+    /// History values `fit` never writes (an epoch number of Int64.max crashed the shell on restore).
+    func testHistoryValuesAreChecked() throws {
+        let original = try NPZFile.read(path("state.npz"))
+        for (name, values, problem) in [
+            ("history/epoch", [Int64(1), .max], "history/epoch[1] is 9223372036854775807, expected 2 (epochs count 1, 2, 3, …)"),
+            ("history/epoch", [0, 1], "history/epoch[0] is 0, expected 1 (epochs count 1, 2, 3, …)"),
+            ("history/batches", [3, -1], "history/batches[1] is -1, expected 0 or more"),
+            ("history/partial", [0, 2], "history/partial[1] is 2, expected 0-1"),
+        ] {
+            let arrays = original.map { $0.name == name ? NamedArray(name: name, shape: [2], values: .int64(values)) : $0 }
+            try replaceConsistently("state.npz", try NPZWriter.archive(arrays, file: "state.npz"))
+            let error = loadError()
+            XCTAssertEqual(error?.file, path("state.npz"))
+            XCTAssertEqual(error?.problem, problem)
+        }
+    }
+
     func testMissingFile() throws {
         try FileManager.default.removeItem(atPath: path("state.npz"))
         let error = loadError()
