@@ -277,3 +277,30 @@ final class SessionsListingTests: XCTestCase {
         XCTAssertTrue(text.hasSuffix("(1 entry in \(dir.path)/ is not a session: notes)"), text)
     }
 }
+
+final class RestoreSettingsTests: XCTestCase {
+    /// The shell's settings in a manifest are checked like the rest: an edited seed used to be
+    /// ignored and a test fraction of 7 reported as a problem of the data file.
+    func testEditedShellSettingsAreNamedAndChangeNothing() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("settings-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let console = RecordingConsole()
+        let shell = Shell(session: LiveSession(dataDir: dir.path, offline: true, sessionsDir: dir.path), console: console)
+        XCTAssertTrue(shell.run("seed 7; model preset sgd-relu; save s; model preset lbfgs-sigmoid"), console.errorText)
+        let manifest = dir.appendingPathComponent("s/manifest.json")
+        let original = try JSONSerialization.jsonObject(with: Data(contentsOf: manifest)) as! [String: Any]
+        for (key, value, expected) in [("seed", "abc", "a whole number 0 or more"), ("load.test_fraction", "7", "a number from 0.01 to 0.99"),
+                                       ("load.label", "middle", "first or last"), ("load.train_count", "0", "a whole number from 1 to 10,000,000")] {
+            var json = original
+            var settings = json["shell_settings"] as! [String: Any]
+            settings[key] = value
+            json["shell_settings"] = settings
+            try JSONSerialization.data(withJSONObject: json).write(to: manifest)
+            console.errors = []
+            XCTAssertFalse(shell.run("restore s"))
+            XCTAssertEqual(console.errors.first, "error: restore: \(dir.path)/s/manifest.json: shell_settings.\(key) is '\(value)', expected \(expected)")
+            XCTAssertEqual(shell.session.seed, 7)
+            XCTAssertEqual(shell.session.preset?.name, "lbfgs-sigmoid", "the live session is unchanged")
+        }
+    }
+}

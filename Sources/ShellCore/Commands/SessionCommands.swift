@@ -96,18 +96,22 @@ enum SessionCommands {
         let loaded = try SessionStore.load(name: name, directory: session.sessionsDir, verifyDataset: withData)
         let snapshot = loaded.snapshot
         let settings = snapshot.shellSettings
-        let seed = settings["seed"].flatMap(UInt64.init) ?? session.seed
-        let model = try snapshot.makeModel(seed: seed, file: "\(session.sessionsDir)/\(name)/manifest.json")
+        let manifestPath = "\(session.sessionsDir)/\(name)/manifest.json"
+        let options = try loadOptions(from: settings, file: manifestPath)
+        let seed = try settings["seed"].map { text in
+            guard let seed = UInt64(text) else { throw ShellError("\(manifestPath): shell_settings.seed is '\(text)', expected a whole number 0 or more") }
+            return seed
+        } ?? session.seed
+        let model = try snapshot.makeModel(seed: seed, file: manifestPath)
         let preset = try settings["preset"].map { presetName -> Preset in
             guard let p = Preset.named(presetName) else {
-                throw ShellError("\(session.sessionsDir)/\(name)/manifest.json: unknown preset '\(presetName)'")
+                throw ShellError("\(manifestPath): unknown preset '\(presetName)'")
             }
             return p
         }
         guard let words = snapshot.rng["training"], words.count == 4 else {
             throw ShellError("\(session.sessionsDir)/\(name)/state.npz: missing the training random generator state (rng/training)")
         }
-        let options = loadOptions(from: settings)
         var notes: [String] = []
         var dataset: Dataset? = nil
         switch loaded.dataset {
@@ -133,14 +137,33 @@ enum SessionCommands {
         return notes
     }
 
-    static func loadOptions(from settings: [String: String]) -> LoadOptions {
+    /// The load options `settings(of:)` recorded; a value `load` would not accept is an error naming
+    /// the setting (it would otherwise surface as a problem of the data file, or be ignored).
+    static func loadOptions(from settings: [String: String], file: String) throws -> LoadOptions {
+        func bad(_ key: String, _ expected: String) -> ShellError {
+            ShellError("\(file): shell_settings.\(key) is '\(settings[key] ?? "")', expected \(expected)", hint: "the manifest was edited or damaged")
+        }
         var o = LoadOptions()
-        if settings["load.label"] == "first" { o.labelColumn = .first }
-        if settings["load.label"] == "last" { o.labelColumn = .last }
-        if settings["load.header"] == "yes" { o.header = .present }
-        if settings["load.header"] == "no" { o.header = .absent }
-        if let f = settings["load.test_fraction"].flatMap(Double.init) { o.testFraction = f }
-        o.trainCount = settings["load.train_count"].flatMap(Int.init)
+        switch settings["load.label"] {
+        case nil: break
+        case "first": o.labelColumn = .first
+        case "last": o.labelColumn = .last
+        default: throw bad("load.label", "first or last")
+        }
+        switch settings["load.header"] {
+        case nil: break
+        case "yes": o.header = .present
+        case "no": o.header = .absent
+        default: throw bad("load.header", "yes or no")
+        }
+        if let text = settings["load.test_fraction"] {
+            guard let f = Double(text), (0.01...0.99).contains(f) else { throw bad("load.test_fraction", "a number from 0.01 to 0.99") }
+            o.testFraction = f
+        }
+        if let text = settings["load.train_count"] {
+            guard let n = Int(text), (1...10_000_000).contains(n) else { throw bad("load.train_count", "a whole number from 1 to 10,000,000") }
+            o.trainCount = n
+        }
         return o
     }
 
