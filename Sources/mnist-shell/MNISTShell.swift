@@ -42,6 +42,12 @@ struct MNISTShell: ParsableCommand {
     @Flag(help: "No colour, even on a terminal (also $NO_COLOR).")
     var noColor = false
 
+    func validate() throws {
+        if commands != nil, let script {
+            throw ValidationError("give either -c COMMANDS or a script file (\(script)), not both")
+        }
+    }
+
     mutating func run() throws {
         BLASTuning.reexecWithFastKernelIfNeeded()
         csupport_install_sigint_flag()
@@ -60,7 +66,7 @@ struct MNISTShell: ParsableCommand {
         let console = TerminalConsole(capabilities: ConsoleCapabilities(
             isInteractive: interactive, color: color, width: columns > 0 ? columns : 100))
         let shell = Shell(session: session, console: console)
-        if let restore, !shell.run("restore \"\(restore)\"") {
+        if let restore, !shell.execute(["restore", restore]) {   // as one word: no quoting to escape
             throw ExitCode.failure
         }
 

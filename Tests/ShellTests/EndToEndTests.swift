@@ -126,6 +126,26 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(r.stdout.components(separatedBy: "train: (4000, 28, 28)").count - 1, 3, "load + two infos still show the sample:\n\(r.stdout)")
     }
 
+    /// `--restore NAME` takes the name as one word (a quote in it used to be read as shell syntax:
+    /// 'unterminated " quote', or `x" --no-data "` as extra words), and -c with a script is refused
+    /// rather than the script silently skipped.
+    func testCommandLineRestoreNameAndScriptConflict() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for name in ["a\"b", "x\" --no-data \""] {
+            let r = try ShellProcess.run(["--sessions-dir", dir.path, "--restore", name, "-c", "info"])
+            XCTAssertEqual(r.status, 1)
+            XCTAssertTrue(r.stderr.hasPrefix("error: restore: \(name): session name contains '\"'"), r.stderr)
+        }
+        let script = dir.appendingPathComponent("s.txt")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try "seed 1\n".write(to: script, atomically: true, encoding: .utf8)
+        let r = try ShellProcess.run(["-c", "seed 2", script.path])
+        XCTAssertEqual(r.status, 64)
+        XCTAssertTrue(r.stderr.contains("give either -c COMMANDS or a script file (\(script.path)), not both"), r.stderr)
+        XCTAssertEqual(r.stdout, "")
+    }
+
     func testUnknownCommandLineOptionIsAUsageError() throws {
         let r = try ShellProcess.run(["--no-such-flag"])
         XCTAssertNotEqual(r.status, 0)
