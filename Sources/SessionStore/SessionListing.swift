@@ -27,6 +27,7 @@ extension SessionStore {
     /// A missing directory lists nothing.
     public static func list(directory: String = defaultDirectory) throws -> [SessionListing] {
         guard FileManager.default.fileExists(atPath: directory) else { return [] }
+        try requireDirectoryOrNothing(directory)
         let entries: [String]
         do { entries = try FileManager.default.contentsOfDirectory(atPath: directory) } catch {
             throw SessionError(file: directory, problem: "cannot list: \(fileErrorReason(error))")
@@ -65,6 +66,7 @@ extension SessionStore {
     /// A directory of that name that is not a session (no manifest the store recognises) is refused.
     public static func remove(name: String, directory: String = defaultDirectory) throws {
         try SessionName.validate(name)
+        try requireDirectoryOrNothing(directory)
         guard let dir = locate(name, in: directory) else {
             let names = ((try? list(directory: directory)) ?? []).map(\.name)
             throw SessionError(file: path(directory, name), problem: "no saved session called '\(name)'",

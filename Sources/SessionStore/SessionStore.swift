@@ -27,6 +27,7 @@ public enum SessionStore {
                             date: Date = Date()) throws -> SessionManifest {
         try SessionName.validate(name)
         try checkConsistency(snapshot, name: path(directory, name))
+        try requireDirectoryOrNothing(directory)
         do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
             throw SessionError(file: directory, problem: "cannot create the sessions directory: \(fileErrorReason(error))")
         }
@@ -110,6 +111,14 @@ public enum SessionStore {
         }
     }
 
+    /// Throws if the sessions directory is a file (or anything but a directory); a missing one is fine.
+    static func requireDirectoryOrNothing(_ directory: String) throws {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), !isDir.boolValue else { return }
+        throw SessionError(file: directory, problem: "the sessions directory is a file, not a directory",
+                           hint: "use another sessions directory or move the file away")
+    }
+
     /// Throws unless `target` is absent or a session this store recognises: a directory whose
     /// `manifest.json` is a JSON object with an integer `format_version` (damaged sessions count;
     /// a user's own folder or file never does). Save and remove call it before replacing or
@@ -158,6 +167,7 @@ public enum SessionStore {
     /// error; a missing one is not (the model is still restored) and the result says so.
     public static func load(name: String, directory: String = defaultDirectory, verifyDataset: Bool = true) throws -> LoadedSession {
         try SessionName.validate(name)
+        try requireDirectoryOrNothing(directory)
         guard let dir = locate(name, in: directory) else {
             let names = ((try? list(directory: directory)) ?? []).map(\.name)
             throw SessionError(file: path(directory, name), problem: "no saved session called '\(name)'",

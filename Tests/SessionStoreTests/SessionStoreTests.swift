@@ -153,6 +153,20 @@ final class SessionStoreTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["x"])
     }
 
+    /// A sessions directory that is a file is named as such by every operation (save said 'file
+    /// exists', restore and remove 'no sessions saved in FILE/ yet').
+    func testSessionsDirectoryThatIsAFile() throws {
+        let file = try makeTempDirectory(self) + "/sessions"
+        try Data("x".utf8).write(to: URL(fileURLWithPath: file))
+        let expected = SessionError(file: file, problem: "the sessions directory is a file, not a directory",
+                                    hint: "use another sessions directory or move the file away")
+        XCTAssertEqual(sessionError { try SessionStore.save(SessionSnapshot(), name: "s", directory: file) }, expected)
+        XCTAssertEqual(sessionError { _ = try SessionStore.load(name: "s", directory: file) }, expected)
+        XCTAssertEqual(sessionError { try SessionStore.remove(name: "s", directory: file) }, expected)
+        XCTAssertEqual(sessionError { _ = try SessionStore.list(directory: file) }, expected)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: file)), Data("x".utf8))
+    }
+
     func testNameValidation() {
         for (name, problem) in [("", "a session name cannot be empty"), (".hidden", "session name cannot start with '.'"),
                                 ("a/b", "session name contains '/'"), ("naïve", "session name contains 'ï'"),
