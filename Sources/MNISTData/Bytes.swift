@@ -1,5 +1,11 @@
 import Foundation
 
+/// The bytes of the file at `path` (a regular file or a pipe), or a `DataError` saying why not in
+/// the system's words ("no such file", "is a directory", "is a device or socket, not a data file").
+public func readFileBytes(_ path: String) throws -> [UInt8] {
+    try Bytes.read(path)
+}
+
 /// Reading whole files and fixed-width integers out of byte arrays.
 enum Bytes {
     /// The bytes of the file at `path` (a regular file or a pipe), or a `DataError` saying why it

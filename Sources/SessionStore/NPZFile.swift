@@ -13,8 +13,8 @@ public enum NPZFile {
     /// All arrays of the archive at `path`, in archive order.
     public static func read(_ path: String) throws -> [NamedArray] {
         let bytes: [UInt8]
-        do { bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))) } catch {
-            throw SessionError(file: path, problem: "cannot read: \(fileErrorReason(error))", hint: "check that the file exists and is readable")
+        do { bytes = try readFileBytes(path) } catch let error as DataError {
+            throw SessionError(file: path, problem: error.message, hint: error.hint)
         }
         return try read(bytes: bytes, file: path)
     }

@@ -47,8 +47,9 @@ public enum ThetaFiles {
     public static func read(from directory: String, expectedShapes: [(rows: Int, cols: Int)]) throws -> [ThetaMatrix] {
         try expectedShapes.enumerated().map { k, shape in
             let file = SessionStore.path(directory, "Theta\(k + 1).txt")
-            guard let data = FileManager.default.contents(atPath: file) else {
-                throw SessionError(file: file, problem: "missing or unreadable", hint: "expected Theta1.txt ... Theta\(expectedShapes.count).txt from numpy.savetxt")
+            let data: [UInt8]
+            do { data = try readFileBytes(file) } catch let error as DataError {
+                throw SessionError(file: file, problem: error.message, hint: "expected Theta1.txt ... Theta\(expectedShapes.count).txt from numpy.savetxt")
             }
             let theta = try ThetaMatrix(text: String(decoding: data, as: UTF8.self), file: file)
             guard theta.rows == shape.rows, theta.cols == shape.cols else {

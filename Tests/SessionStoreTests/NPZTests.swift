@@ -93,6 +93,14 @@ final class NPZTests: XCTestCase {
         XCTAssertEqual(sessionError { try NPZFile.write(small, to: "/dev/null") }?.problem, "is not a regular file (a device, pipe or socket)")
     }
 
+    /// Reading names the real reason: /dev/null was reported as 'permission denied'.
+    func testReadErrorsGiveTheReason() throws {
+        let dir = try makeTempDirectory(self)
+        XCTAssertEqual(sessionError { _ = try NPZFile.read("/dev/null") }?.problem, "is a device or socket, not a data file")
+        XCTAssertEqual(sessionError { _ = try NPZFile.read(dir) }?.problem, "is a directory, expected a file")
+        XCTAssertEqual(sessionError { _ = try NPZFile.read(dir + "/none.npz") }?.problem, "no such file")
+    }
+
     func testDamagedArchiveNamesFileAndProblem() throws {
         let dir = try makeTempDirectory(self)
         let path = dir + "/w.npz"
