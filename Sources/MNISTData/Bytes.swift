@@ -16,12 +16,12 @@ enum Bytes {
             let reason = errno
             throw reason == ENOENT
                 ? DataError(file: path, message: "no such file", hint: "check the path")
-                : DataError(file: path, message: "cannot open: \(String(cString: strerror(reason)))")
+                : DataError(file: path, message: "cannot open: \(systemErrorReason(reason))")
         }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else {
-            throw DataError(file: path, message: "cannot read: \(String(cString: strerror(errno)))")
+            throw DataError(file: path, message: "cannot read: \(systemErrorReason(errno))")
         }
         switch info.st_mode & S_IFMT {
         case S_IFREG, S_IFIFO: break
@@ -40,7 +40,7 @@ enum Bytes {
             if n == 0 { break }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw DataError(file: path, offset: count, message: "cannot read: \(String(cString: strerror(errno)))")
+                throw DataError(file: path, offset: count, message: "cannot read: \(systemErrorReason(errno))")
             }
             if !inPlace { bytes.append(contentsOf: chunk[..<n]) }
             count += n

@@ -40,7 +40,13 @@ public func fileErrorReason(_ error: Error) -> String {
     let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? Error
     let code = (error as? POSIXError ?? underlying as? POSIXError)?.code.rawValue
         ?? (underlying as NSError?).flatMap { $0.domain == NSPOSIXErrorDomain ? Int32($0.code) : nil }
-    guard let code, let message = strerror(code) else { return error.localizedDescription }
+    guard let code else { return error.localizedDescription }
+    return systemErrorReason(code)
+}
+
+/// The system's words for errno `code`, lower-cased to sit inside a message: "not a directory".
+public func systemErrorReason(_ code: Int32) -> String {
+    guard let message = strerror(code) else { return "error \(code)" }
     let text = String(cString: message)
     return text.prefix(1).lowercased() + text.dropFirst()
 }

@@ -17,5 +17,8 @@ final class FileErrorReasonTests: XCTestCase {
         XCTAssertThrowsError(try FileManager.default.contentsOfDirectory(atPath: "/etc/passwd")) { error in
             XCTAssertEqual(fileErrorReason(error), "not a directory")
         }
+        // The errno form, used where a call sets errno rather than throwing.
+        XCTAssertEqual(systemErrorReason(ENOTDIR), "not a directory")
+        XCTAssertEqual(systemErrorReason(EACCES), "permission denied")
     }
 }
