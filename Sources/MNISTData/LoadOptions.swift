@@ -14,6 +14,10 @@ public struct LoadOptions: Sendable, Equatable {
     /// the rest the test set, instead of a stratified split.
     public var trainCount: Int?
 
+    /// The test fractions and train counts the shell's `load` accepts, and a restored session may carry.
+    public static let testFractions = 0.01...0.99
+    public static let trainCounts = 1...10_000_000
+
     public init(labelColumn: LabelColumn = .auto, header: Header = .auto,
                 testFraction: Double = 0.2, trainCount: Int? = nil) {
         self.labelColumn = labelColumn

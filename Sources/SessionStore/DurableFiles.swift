@@ -78,7 +78,7 @@ enum DurableFiles {
     }
 
     private static func error(_ path: String, _ what: String) -> SessionError {
-        SessionError(file: path, problem: "\(what): \(fileErrorReason(POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)))",
+        SessionError(file: path, problem: "\(what): \(systemErrorReason(errno))",
                      hint: "check free space and permissions")
     }
 }

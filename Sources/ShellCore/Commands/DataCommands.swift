@@ -88,9 +88,9 @@ enum DataCommands {
         if args.value("test-fraction") != nil && args.value("train-count") != nil {
             throw ShellError("give either --train-count (the first N images train) or --test-fraction (a share of each class), not both")
         }
-        options.testFraction = try args.double("test-fraction", default: options.testFraction, in: 0.01...0.99)
+        options.testFraction = try args.double("test-fraction", default: options.testFraction, in: LoadOptions.testFractions)
         if args.value("train-count") != nil {
-            options.trainCount = try args.int("train-count", default: 0, in: 1...10_000_000)
+            options.trainCount = try args.int("train-count", default: 0, in: LoadOptions.trainCounts)
         }
         return options
     }

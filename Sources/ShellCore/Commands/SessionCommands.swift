@@ -157,11 +157,15 @@ enum SessionCommands {
         default: throw bad("load.header", "yes or no")
         }
         if let text = settings["load.test_fraction"] {
-            guard let f = Double(text), (0.01...0.99).contains(f) else { throw bad("load.test_fraction", "a number from 0.01 to 0.99") }
+            let range = LoadOptions.testFractions
+            guard let f = Double(text), range.contains(f) else { throw bad("load.test_fraction", "a number from \(range.lowerBound) to \(range.upperBound)") }
             o.testFraction = f
         }
         if let text = settings["load.train_count"] {
-            guard let n = Int(text), (1...10_000_000).contains(n) else { throw bad("load.train_count", "a whole number from 1 to 10,000,000") }
+            let range = LoadOptions.trainCounts
+            guard let n = Int(text), range.contains(n) else {
+                throw bad("load.train_count", "a whole number from \(range.lowerBound.grouped) to \(range.upperBound.grouped)")
+            }
             o.trainCount = n
         }
         return o
