@@ -205,6 +205,36 @@ final class SparseProductTests: XCTestCase {
         XCTAssertLessThan(worst, 1e-4)
     }
 
+    /// A first layer (no dx) on inputs whose features differ in density, as an image's rows do:
+    /// forward and dW split the features by nonzeros rather than evenly, and still give x·W and
+    /// xᵀ·dz, for 2 and 3 threads, the same bits on a second pass.
+    func testFirstLayerSplitByNonzerosMatchesReference() throws {
+        let n = 128, k = 784, u = 256
+        for threads in [2, 3] {
+            BLAS.threads = threads
+            var rng = RNG(seed: 21)
+            let layer = Dense(u, activation: .relu)
+            try layer.build(inputShape: [k], rng: &rng)
+            layer.needsInputGradient = false
+            var x = [Float](repeating: 0, count: n * k)
+            for i in 0..<n {
+                for q in 0..<k where rng.uniform() < 0.2 + 0.35 * Float(q) / Float(k) { x[i * k + q] = rng.uniform(0.1, 1) }
+            }
+            let dy = sparseMatrix(n, u, density: 0.4, rng: &rng)
+            let y = layer.forward(Tensor(shape: [n, k], data: x), training: true, rng: &rng).data
+            _ = layer.backward(Tensor(shape: [n, u], data: dy))
+            let w = layer.parameters[0].value.data, dw = layer.parameters[0].grad.data
+            let tag = "\(threads) threads"
+            XCTAssertLessThan(worstError(y, rows: n, cols: u, depth: k, { x[$0 * k + $1] }, { w[$0 * u + $1] }, then: { max($0, 0) }), 1e-4, tag)
+            // dW = xᵀ·dz with dz = dy where the relu passed its input.
+            XCTAssertLessThan(worstError(dw, rows: k, cols: u, depth: n, { x[$1 * k + $0] }, { y[$0 * u + $1] > 0 ? dy[$0 * u + $1] : 0 }), 1e-4, tag)
+            let again = layer.forward(Tensor(shape: [n, k], data: x), training: true, rng: &rng).data
+            _ = layer.backward(Tensor(shape: [n, u], data: dy))
+            XCTAssertEqual(again, y, tag)
+            XCTAssertEqual(layer.parameters[0].grad.data, dw, tag)
+        }
+    }
+
     /// dW's route is picked from 16 sampled columns of x: when those are all zero but the rest of
     /// x is dense, the compression it tries first gives up and the next route (dz's zeros, or
     /// sgemm) still gives xᵀ·dz.
