@@ -234,12 +234,17 @@ final class ShellTests: XCTestCase {
     }
 }
 
+/// A shell whose data and sessions directory is `dir` (a new temporary path; the caller removes it).
+func makeShell(in dir: URL) -> (Shell, RecordingConsole) {
+    let console = RecordingConsole()
+    return (Shell(session: LiveSession(dataDir: dir.path, offline: true, sessionsDir: dir.path), console: console), console)
+}
+
 final class QuitTests: XCTestCase {
     func testQuitOffersToSaveUnsavedWorkOnlyWhenInteractive() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("quit-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let console = RecordingConsole()
-        let shell = Shell(session: LiveSession(dataDir: dir.path, offline: true, sessionsDir: dir.path), console: console)
+        let (shell, console) = makeShell(in: dir)
         XCTAssertTrue(shell.confirmQuit(), "nothing to lose")
         XCTAssertTrue(shell.run("model preset sgd-relu"))
         XCTAssertTrue(shell.confirmQuit(), "a script never asks")
@@ -264,8 +269,7 @@ final class SessionsListingTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: dir) }
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("notes"), withIntermediateDirectories: true)
         try "x\n".write(to: dir.appendingPathComponent("notes/todo.txt"), atomically: true, encoding: .utf8)
-        let console = RecordingConsole()
-        let shell = Shell(session: LiveSession(dataDir: dir.path, offline: true, sessionsDir: dir.path), console: console)
+        let (shell, console) = makeShell(in: dir)
         XCTAssertTrue(shell.run("sessions"), console.errorText)
         XCTAssertEqual(console.output, ["no sessions saved in \(dir.path)/ yet ('save NAME' saves one)",
                                         "(1 entry in \(dir.path)/ is not a session: notes)"])
@@ -284,8 +288,7 @@ final class RestoreSettingsTests: XCTestCase {
     func testEditedShellSettingsAreNamedAndChangeNothing() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("settings-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let console = RecordingConsole()
-        let shell = Shell(session: LiveSession(dataDir: dir.path, offline: true, sessionsDir: dir.path), console: console)
+        let (shell, console) = makeShell(in: dir)
         XCTAssertTrue(shell.run("seed 7; model preset sgd-relu; save s; model preset lbfgs-sigmoid"), console.errorText)
         let manifest = dir.appendingPathComponent("s/manifest.json")
         let original = try JSONSerialization.jsonObject(with: Data(contentsOf: manifest)) as! [String: Any]
