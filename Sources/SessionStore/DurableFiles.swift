@@ -29,8 +29,10 @@ enum DurableFiles {
     /// Replaces the files at `targets` with `bytes` so each holds either all of its old content or
     /// all of the new: every file is written durably beside its target under a hidden temporary name
     /// first, and only when all are written are they renamed into place. On an error the targets
-    /// are untouched and the temporary files removed.
+    /// are untouched and the temporary files removed. A symbolic link is written through: the file
+    /// it points to is replaced and the link stays.
     static func replace(_ files: [(path: String, bytes: [UInt8])]) throws {
+        let files = files.map { (path: resolvingLink($0.path), bytes: $0.bytes) }
         for file in files {
             var info = stat()
             guard stat(file.path, &info) == 0 else { continue }
@@ -51,6 +53,17 @@ enum DurableFiles {
         }
         for (temp, file) in zip(temps, files) { try move(temp, to: file.path) }
         temps = []
+    }
+
+    /// `path`, or the file it names when it is a symbolic link (followed to the end of a chain, even
+    /// to a file that does not exist yet).
+    private static func resolvingLink(_ path: String) -> String {
+        var path = path
+        for _ in 0..<40 {  // the kernel's own limit on a chain of links
+            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: path) else { return path }
+            path = target.hasPrefix("/") ? target : ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(target)
+        }
+        return path
     }
 
     /// Flushes a directory's entries (new names, renames) to disk.
@@ -81,4 +94,11 @@ enum DurableFiles {
         SessionError(file: path, problem: "\(what): \(systemErrorReason(errno))",
                      hint: "check free space and permissions")
     }
+}
+
+/// Writes `bytes` to `path` as exports are written (`DurableFiles.replace`): the previous file stays
+/// whole until the new one is complete, a directory or device is refused, and a symbolic link is
+/// written through.
+public func replaceFile(at path: String, with bytes: [UInt8]) throws {
+    try DurableFiles.replace([(path, bytes)])
 }

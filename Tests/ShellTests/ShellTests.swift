@@ -102,6 +102,27 @@ final class ShellTests: XCTestCase {
         XCTAssertEqual(console.errors, [])
     }
 
+    /// `--png` writes through a symbolic link (the link stays) and refuses a pipe or device rather
+    /// than replacing it with a file.
+    func testPNGWritesThroughALinkAndRefusesAPipe() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("png-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let rows = (0..<50).map { i in ([i % 10] + (0..<16).map { ($0 * 7 + i * 13) % 256 }).map(String.init).joined(separator: ",") }
+        try rows.joined(separator: "\n").write(to: dir.appendingPathComponent("d.csv"), atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: dir.path + "/link.png", withDestinationPath: "drawn.png")
+        XCTAssertEqual(mkfifo(dir.path + "/fifo", 0o600), 0)
+        let (shell, console) = shellWithDirectory(dir)
+        XCTAssertTrue(shell.run("load \(dir.path)/d.csv; show 0 --png \(dir.path)/link.png"), console.errorText)
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: dir.path + "/link.png"), "drawn.png")
+        XCTAssertEqual(try Data(contentsOf: dir.appendingPathComponent("drawn.png")).prefix(4), Data([0x89, 0x50, 0x4E, 0x47]))
+        XCTAssertFalse(shell.run("show 0 --png \(dir.path)/fifo"))
+        XCTAssertEqual(console.errors.last, "error: show: \(dir.path)/fifo: is not a regular file (a device, pipe or socket) (give a file name)")
+        var info = stat()
+        XCTAssertEqual(lstat(dir.path + "/fifo", &info), 0)
+        XCTAssertEqual(info.st_mode & S_IFMT, S_IFIFO, "the pipe is still a pipe")
+    }
+
     /// A known initialiser with a bad scale says what is wrong with the scale, not "unknown".
     func testInitialiserScaleMustBePositive() {
         let (shell, console) = makeShell()
@@ -235,7 +256,7 @@ final class ShellTests: XCTestCase {
 }
 
 /// A shell whose data and sessions directory is `dir` (a new temporary path; the caller removes it).
-func makeShell(in dir: URL) -> (Shell, RecordingConsole) {
+func shellWithDirectory(_ dir: URL) -> (Shell, RecordingConsole) {
     let console = RecordingConsole()
     return (Shell(session: LiveSession(dataDir: dir.path, offline: true, sessionsDir: dir.path), console: console), console)
 }
@@ -244,7 +265,7 @@ final class QuitTests: XCTestCase {
     func testQuitOffersToSaveUnsavedWorkOnlyWhenInteractive() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("quit-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let (shell, console) = makeShell(in: dir)
+        let (shell, console) = shellWithDirectory(dir)
         XCTAssertTrue(shell.confirmQuit(), "nothing to lose")
         XCTAssertTrue(shell.run("model preset sgd-relu"))
         XCTAssertTrue(shell.confirmQuit(), "a script never asks")
@@ -269,7 +290,7 @@ final class SessionsListingTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: dir) }
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("notes"), withIntermediateDirectories: true)
         try "x\n".write(to: dir.appendingPathComponent("notes/todo.txt"), atomically: true, encoding: .utf8)
-        let (shell, console) = makeShell(in: dir)
+        let (shell, console) = shellWithDirectory(dir)
         XCTAssertTrue(shell.run("sessions"), console.errorText)
         XCTAssertEqual(console.output, ["no sessions saved in \(dir.path)/ yet ('save NAME' saves one)",
                                         "(1 entry in \(dir.path)/ is not a session: notes)"])
@@ -288,7 +309,7 @@ final class RestoreSettingsTests: XCTestCase {
     func testEditedShellSettingsAreNamedAndChangeNothing() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("settings-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let (shell, console) = makeShell(in: dir)
+        let (shell, console) = shellWithDirectory(dir)
         XCTAssertTrue(shell.run("seed 7; model preset sgd-relu; save s; model preset lbfgs-sigmoid"), console.errorText)
         let manifest = dir.appendingPathComponent("s/manifest.json")
         let original = try JSONSerialization.jsonObject(with: Data(contentsOf: manifest)) as! [String: Any]

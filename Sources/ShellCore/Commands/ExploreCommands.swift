@@ -1,5 +1,6 @@
 import Foundation
 import MNISTData
+import SessionStore
 import TextGraphics
 
 /// `show`, `pixels`, `hist`, `find`, `mean`, `stats`: looking at the data.
@@ -55,12 +56,8 @@ enum ExploreCommands {
     }
 
     static func writePNG(_ canvas: Canvas, to path: String, _ ctx: CommandContext) throws {
-        let url = URL(fileURLWithPath: expandTilde(path))
-        do {
-            try Data(canvas.pngData()).write(to: url, options: .atomic)
-        } catch {
-            throw ShellError("cannot write \(path): \(fileErrorReason(error))")
-        }
+        guard !path.isEmpty else { throw ShellError("--png needs a file name") }
+        try replaceFile(at: expandTilde(path), with: canvas.pngData())
         ctx.console.print("wrote \(path) (\(canvas.width)x\(canvas.height) PNG)")
     }
 
