@@ -108,7 +108,11 @@ public enum DigitImage {
             }
             for i in 0..<count { samples[i] = wide ? Int(bytes[p + 2 * i]) << 8 | Int(bytes[p + 2 * i + 1]) : Int(bytes[p + i]) }
         } else {
-            for i in 0..<count { samples[i] = min(try token(), maxValue) }
+            for i in 0..<count { samples[i] = try token() }
+        }
+        // A sample above maxval is a damaged file (and scaled by maxval it would not fit a byte).
+        if let i = samples.firstIndex(where: { $0 > maxValue }) {
+            throw DataError(file: path, message: "sample \(i + 1) of \(count) is \(samples[i]), above the header's maxval \(maxValue)")
         }
         let gray = (0 ..< width * height).map { i -> UInt8 in
             // Luma in thousandths of maxval (ITU-R BT.601 weights), rounded once at the end.

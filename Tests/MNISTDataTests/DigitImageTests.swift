@@ -75,6 +75,14 @@ final class DigitImageTests: XCTestCase {
         XCTAssertTrue(jpeg.message.hasPrefix("cannot decode JPEG"), jpeg.message)
         let pgm = try XCTUnwrap(expectDataError { try DigitImage.read(path: try Fixtures.write(Array("P5 10 10 255\n123".utf8), dir, "t.pgm")) })
         XCTAssertTrue(pgm.message.contains("truncated"), pgm.message)
+        // Samples above the header's maxval: a binary one used to stop the program (a byte of 200
+        // scaled by a maxval of 10 overflowed the gray value), an ASCII one was clipped silently.
+        let binary = try XCTUnwrap(expectDataError {
+            try DigitImage.read(path: try Fixtures.write(Array("P5 2 2 10\n".utf8) + [1, 2, 200, 4], dir, "b.pgm"))
+        })
+        XCTAssertEqual(binary.message, "sample 3 of 4 is 200, above the header's maxval 10")
+        let ascii = try XCTUnwrap(expectDataError { try DigitImage.read(path: try Fixtures.write(Array("P2\n2 2\n10\n1 2 300 4\n".utf8), dir, "a.pgm")) })
+        XCTAssertEqual(ascii.message, "sample 3 of 4 is 300, above the header's maxval 10")
         let other = try XCTUnwrap(expectDataError { try DigitImage.read(path: try Fixtures.write(Array("hello".utf8), dir, "h.txt")) })
         XCTAssertTrue(other.message.contains("not a PNG, JPEG or PGM/PPM"), other.message)
     }

@@ -52,6 +52,21 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(r[0].recall, 0.75, accuracy: 1e-12)
         XCTAssertEqual(r[0].f1, 2 * 0.6 * 0.75 / 1.35, accuracy: 1e-12)
         XCTAssertEqual(r[1].support, 6)
+        XCTAssertEqual(r[1].predicted, 5)
+    }
+
+    /// A class that is neither a true label nor a prediction (a 3-unit output on 2-class data) is
+    /// left out of the macro average, as scikit-learn's report does.
+    func testMacroAverageSkipsClassesThatNeverOccur() {
+        let r = ClassMetrics.report(confusion: [[3, 1, 0], [2, 4, 0], [0, 0, 0]])
+        XCTAssertEqual(r.map(\.occurs), [true, true, false])
+        let macro = ClassMetrics.macroAverage(r)
+        XCTAssertEqual(macro.precision, (0.6 + 0.8) / 2, accuracy: 1e-12)
+        XCTAssertEqual(macro.recall, (0.75 + 4.0 / 6) / 2, accuracy: 1e-12)
+        // A class predicted but never true still counts (precision 0), as in scikit-learn.
+        let predictedOnly = ClassMetrics.report(confusion: [[3, 1, 1], [2, 4, 0], [0, 0, 0]])
+        XCTAssertEqual(predictedOnly.map(\.occurs), [true, true, true])
+        XCTAssertEqual(ClassMetrics.macroAverage(predictedOnly).precision, (3.0 / 5 + 0.8 + 0) / 3, accuracy: 1e-12)
     }
 
     func testSameSeedAndThreadsGiveIdenticalWeights() throws {

@@ -124,14 +124,14 @@ enum InspectCommands {
         let (matrix, setName) = try confusionMatrix(ctx)
         let metrics = ClassMetrics.report(confusion: matrix)
         func f(_ x: Double) -> String { String(format: "%.4f", x) }
-        var rows = metrics.map { [className($0.label, ctx.session), f($0.precision), f($0.recall), f($0.f1), $0.support.grouped] }
+        // Output classes that are neither a true label nor a prediction get no row, as in scikit-learn.
+        var rows = metrics.filter(\.occurs).map { [className($0.label, ctx.session), f($0.precision), f($0.recall), f($0.f1), $0.support.grouped] }
         let total = metrics.reduce(0) { $0 + $1.support }
         let correct = matrix.indices.reduce(0) { $0 + matrix[$1][$1] }
-        let n = Double(metrics.count)
+        let macro = ClassMetrics.macroAverage(metrics)
         rows.append(["", "", "", "", ""])
         rows.append(["accuracy", "", "", f(Double(correct) / Double(max(total, 1))), total.grouped])
-        rows.append(["macro avg", f(metrics.reduce(0) { $0 + $1.precision } / n), f(metrics.reduce(0) { $0 + $1.recall } / n),
-                     f(metrics.reduce(0) { $0 + $1.f1 } / n), total.grouped])
+        rows.append(["macro avg", f(macro.precision), f(macro.recall), f(macro.f1), total.grouped])
         ctx.console.print("Classification report on the \(setName) set")
         ctx.console.print(TableRenderer.plain(headers: ["class", "precision", "recall", "f1-score", "support"], rows: rows, alignRight: [1, 2, 3, 4]))
     }
