@@ -85,11 +85,13 @@ public enum DatasetLoader {
     }
 
     private static func readSets(_ path: String, options: LoadOptions) throws -> Sets {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw DataError(file: path, message: "no such file or directory", hint: "check the path")
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            // The system's reason: "no such file or directory", or "not a directory" when a file
+            // stands where the path needs a directory.
+            throw DataError(file: path, message: systemErrorReason(errno), hint: "check the path")
         }
-        if isDirectory.boolValue {
+        if info.st_mode & S_IFMT == S_IFDIR {
             try IDXReader.checkNoHalfPairs(in: path)
             let (train, test) = IDXReader.pairs(in: path)
             switch (train, test) {

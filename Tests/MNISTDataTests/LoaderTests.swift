@@ -30,6 +30,9 @@ final class LoaderTests: XCTestCase {
         let device = try XCTUnwrap(expectDataError { try DatasetLoader.load(path: "/dev/null") })
         XCTAssertEqual(device.message, "is a device or socket, not a data file")
         XCTAssertEqual(device.file, "/dev/null")
+        // A path through a file says so, not "no such file".
+        let through = try XCTUnwrap(expectDataError { try DatasetLoader.load(path: empty + "/x.csv") })
+        XCTAssertEqual(through.message, "not a directory")
     }
 
     func testAPipeIsReadToItsEnd() throws {
