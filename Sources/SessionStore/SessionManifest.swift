@@ -58,6 +58,7 @@ public struct SessionManifest: Codable, Equatable, Sendable {
     static func decode(_ data: Data, file: String) throws -> SessionManifest {
         struct Version: Decodable { var formatVersion: Int? }
         let version: Version
+        guard !data.isEmpty else { throw SessionError(file: file, problem: "the file is empty", hint: "the manifest is damaged; restore another session") }
         do { version = try decoder().decode(Version.self, from: data) } catch {
             throw SessionError(file: file, problem: "not valid JSON: \(describe(error))", hint: "the manifest is damaged; restore another session")
         }
@@ -68,9 +69,22 @@ public struct SessionManifest: Codable, Equatable, Sendable {
             throw SessionError(file: file, problem: "unknown format version \(v) (this build reads version \(currentFormatVersion))",
                                hint: v > currentFormatVersion ? "it was saved by a newer mnist-shell; update to restore it" : "the manifest was edited")
         }
-        do { return try decoder().decode(SessionManifest.self, from: data) } catch {
+        let manifest: SessionManifest
+        do { manifest = try decoder().decode(SessionManifest.self, from: data) } catch {
             throw SessionError(file: file, problem: describe(error), hint: "the manifest is damaged or was edited")
         }
+        if let problem = listedFieldProblem(manifest) {
+            throw SessionError(file: file, problem: problem, hint: "the manifest is damaged or was edited")
+        }
+        return manifest
+    }
+
+    /// Why a field `sessions` shows is out of range, or nil (the model's are checked on restore).
+    private static func listedFieldProblem(_ m: SessionManifest) -> String? {
+        if m.savedDate == nil { return "saved_at '\(m.savedAt)' is not a date like 2026-12-06T08:00:00Z" }
+        if m.epochsTrained < 0 { return "epochs_trained \(m.epochsTrained) must be 0 or more" }
+        if let a = m.lastTestAccuracy, !(0...1).contains(a) { return "last_test_accuracy \(a) must be in 0...1" }
+        return nil
     }
 
     /// A decoding error in the manifest's own terms: "missing field 'model.layers[1].type'".

@@ -263,6 +263,20 @@ final class ValidationTests: XCTestCase {
         }
     }
 
+    /// The fields `sessions` lists are checked too, and an empty manifest says it is empty.
+    func testListedManifestFieldsAreChecked() throws {
+        for (key, value, problem) in [("epochs_trained", -3 as Any, "epochs_trained -3 must be 0 or more"),
+                                      ("last_test_accuracy", 5.0, "last_test_accuracy 5.0 must be in 0...1"),
+                                      ("saved_at", "yesterday", "saved_at 'yesterday' is not a date like 2026-12-06T08:00:00Z")] {
+            try SessionStore.save(fullSnapshot(), name: "s", directory: dir)
+            try editManifest { $0[key] = value }
+            XCTAssertEqual(loadError()?.problem, problem, key)
+            XCTAssertEqual(try SessionStore.list(directory: dir).first?.problem, problem, "sessions shows it as damaged: \(key)")
+        }
+        try write("manifest.json", [])
+        XCTAssertEqual(loadError()?.problem, "the file is empty")
+    }
+
     func testUnknownSession() throws {
         let error = sessionError { _ = try SessionStore.load(name: "nope", directory: dir) }
         XCTAssertEqual(error?.problem, "no saved session called 'nope'")
