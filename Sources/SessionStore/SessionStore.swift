@@ -36,12 +36,14 @@ public enum SessionStore {
 
         let pid = ProcessInfo.processInfo.processIdentifier
         let temp = path(directory, ".\(name).tmp-\(pid)-\(UInt32.random(in: 0 ... .max))")
+        // Errors name the session the user asked for, not the hidden directory it is written in.
+        let shown = path(directory, name)
         do { try FileManager.default.createDirectory(atPath: temp, withIntermediateDirectories: false) } catch {
-            throw SessionError(file: temp, problem: "cannot create: \(fileErrorReason(error))", hint: "check free space and permissions")
+            throw SessionError(file: shown, problem: "cannot create: \(fileErrorReason(error))", hint: "check free space and permissions")
         }
         let manifest: SessionManifest
         do {
-            manifest = try writeFiles(snapshot, name: name, into: temp, date: date)
+            manifest = try writeFiles(snapshot, name: name, into: temp, shownAs: shown, date: date)
             try DurableFiles.syncDirectory(temp)
             try swapIn(temp, as: name, in: directory)
         } catch {
@@ -63,13 +65,14 @@ public enum SessionStore {
         }
     }
 
-    private static func writeFiles(_ snapshot: SessionSnapshot, name: String, into dir: String, date: Date) throws -> SessionManifest {
+    private static func writeFiles(_ snapshot: SessionSnapshot, name: String, into dir: String, shownAs shown: String,
+                                   date: Date) throws -> SessionManifest {
         let weights = try NPZWriter.archive(snapshot.weights, file: "weights.npz")
         let state = try NPZWriter.archive(StateArchive.arrays(of: snapshot), file: "state.npz")
         let history = Array(snapshot.commandHistory.map { $0 + "\n" }.joined().utf8)
         var files: [String: FileRecord] = [:]
         for (file, bytes) in [("weights.npz", weights), ("state.npz", state), ("history.txt", history)] {
-            try DurableFiles.writeDurably(bytes, to: path(dir, file))
+            try DurableFiles.writeDurably(bytes, to: path(dir, file), naming: path(shown, file))
             files[file] = FileRecord(sha256: SHA256.hex(of: bytes), size: bytes.count)
         }
         let manifest = SessionManifest(
@@ -84,7 +87,7 @@ public enum SessionStore {
             shellSettings: snapshot.shellSettings.isEmpty ? nil : snapshot.shellSettings, files: files)
         var json = try SessionManifest.encoder().encode(manifest)
         json.append(0x0a)
-        try DurableFiles.writeDurably([UInt8](json), to: path(dir, "manifest.json"))
+        try DurableFiles.writeDurably([UInt8](json), to: path(dir, "manifest.json"), naming: path(shown, "manifest.json"))
         return manifest
     }
 

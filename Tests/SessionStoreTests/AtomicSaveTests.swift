@@ -14,6 +14,27 @@ final class AtomicSaveTests: XCTestCase {
         return url
     }
 
+    /// A save that fails while writing (here a file-size limit, like a full disk) names the session's
+    /// file, not the hidden directory it was being written in, and leaves the previous save as it was.
+    func testFailedSaveNamesTheSessionAndKeepsThePreviousOne() throws {
+        let dir = try makeTempDirectory(self)
+        try SessionStore.save(SessionSnapshot(), name: "s", directory: dir)
+        let before = try Data(contentsOf: URL(fileURLWithPath: dir + "/s/manifest.json"))
+        signal(SIGXFSZ, SIG_IGN)
+        var limit = rlimit(), saved = rlimit()
+        getrlimit(Int32(RLIMIT_FSIZE.rawValue), &saved)
+        limit = saved
+        limit.rlim_cur = 100
+        setrlimit(Int32(RLIMIT_FSIZE.rawValue), &limit)
+        let error = sessionError { try SessionStore.save(fullSnapshot(), name: "s", directory: dir) }
+        setrlimit(Int32(RLIMIT_FSIZE.rawValue), &saved)
+        signal(SIGXFSZ, SIG_DFL)
+        XCTAssertEqual(error?.file, dir + "/s/weights.npz")
+        XCTAssertEqual(error?.problem, "cannot write: file too large")
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: dir + "/s/manifest.json")), before, "the previous save is intact")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["s"], "no hidden directory is left")
+    }
+
     func testSIGKILLDuringSaveNeverDamagesThePreviousSave() throws {
         let tool = try stressTool()
         let dir = try makeTempDirectory(self)
