@@ -20,15 +20,7 @@ final class AtomicSaveTests: XCTestCase {
         let dir = try makeTempDirectory(self)
         try SessionStore.save(SessionSnapshot(), name: "s", directory: dir)
         let before = try Data(contentsOf: URL(fileURLWithPath: dir + "/s/manifest.json"))
-        signal(SIGXFSZ, SIG_IGN)
-        var limit = rlimit(), saved = rlimit()
-        getrlimit(Int32(RLIMIT_FSIZE.rawValue), &saved)
-        limit = saved
-        limit.rlim_cur = 100
-        setrlimit(Int32(RLIMIT_FSIZE.rawValue), &limit)
-        let error = sessionError { try SessionStore.save(fullSnapshot(), name: "s", directory: dir) }
-        setrlimit(Int32(RLIMIT_FSIZE.rawValue), &saved)
-        signal(SIGXFSZ, SIG_DFL)
+        let error = withFileSizeLimit(100) { sessionError { try SessionStore.save(fullSnapshot(), name: "s", directory: dir) } }
         XCTAssertEqual(error?.file, dir + "/s/weights.npz")
         XCTAssertEqual(error?.problem, "cannot write: file too large")
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: dir + "/s/manifest.json")), before, "the previous save is intact")

@@ -75,15 +75,7 @@ final class NPZTests: XCTestCase {
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
 
         let big = [NamedArray(name: "a", shape: [100_000], values: .float32(Array(repeating: 1, count: 100_000)))]
-        signal(SIGXFSZ, SIG_IGN)
-        var limit = rlimit(), saved = rlimit()
-        getrlimit(Int32(RLIMIT_FSIZE.rawValue), &saved)
-        limit = saved
-        limit.rlim_cur = 50_000
-        setrlimit(Int32(RLIMIT_FSIZE.rawValue), &limit)
-        let error = sessionError { try NPZFile.write(big, to: path) }
-        setrlimit(Int32(RLIMIT_FSIZE.rawValue), &saved)
-        signal(SIGXFSZ, SIG_DFL)
+        let error = withFileSizeLimit(50_000) { sessionError { try NPZFile.write(big, to: path) } }
         XCTAssertEqual(error?.file, path)
         XCTAssertEqual(error?.problem, "cannot write: file too large")
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), before, "the previous file is intact")

@@ -63,3 +63,19 @@ func fullSnapshot() -> SessionSnapshot {
         lastTestAccuracy: 0.9731,
         commandHistory: ["load mnist", "normalize", "", "train --epochs 2  # two spaces, unicode → ok"])
 }
+
+/// Runs `body` with the process's file-size limit at `bytes` (writes past it fail with EFBIG, as
+/// on a full disk, instead of raising SIGXFSZ), then restores the limit.
+func withFileSizeLimit<T>(_ bytes: rlim_t, _ body: () throws -> T) rethrows -> T {
+    signal(SIGXFSZ, SIG_IGN)
+    var saved = rlimit()
+    getrlimit(Int32(RLIMIT_FSIZE.rawValue), &saved)
+    var limit = saved
+    limit.rlim_cur = bytes
+    setrlimit(Int32(RLIMIT_FSIZE.rawValue), &limit)
+    defer {
+        setrlimit(Int32(RLIMIT_FSIZE.rawValue), &saved)
+        signal(SIGXFSZ, SIG_DFL)
+    }
+    return try body()
+}

@@ -2,6 +2,13 @@ import MNISTData
 import ShellCore
 import XCTest
 
+/// Writes a CSV of synthetic images to `url`: one row per label, label first, then `pixels` values
+/// (side √pixels) that differ from row to row.
+func writeSyntheticCSV(labels: [Int], pixels: Int, to url: URL) throws {
+    let rows = labels.enumerated().map { i, label in ([label] + (0..<pixels).map { ($0 * 7 + i * 13) % 256 }).map(String.init).joined(separator: ",") }
+    try rows.joined(separator: "\n").write(to: url, atomically: true, encoding: .utf8)
+}
+
 final class ShellTests: XCTestCase {
     func makeShell() -> (Shell, RecordingConsole) {
         let console = RecordingConsole()
@@ -50,8 +57,7 @@ final class ShellTests: XCTestCase {
     /// giving the count twice (`train 3 --epochs 5` used to train 5).
     func testTrainRefusesOptionsOfTheOtherKindOfOptimizer() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("train-\(UUID().uuidString).csv")
-        let rows = (0..<50).map { i in ([i % 10] + (0..<16).map { ($0 * 7 + i * 13) % 256 }).map(String.init).joined(separator: ",") }
-        try rows.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
+        try writeSyntheticCSV(labels: (0..<50).map { $0 % 10 }, pixels: 16, to: file)
         defer { try? FileManager.default.removeItem(at: file) }
         let (shell, console) = makeShell()
         XCTAssertTrue(shell.run("load \(file.path) --test-fraction 0.2; normalize; model new; add flatten; add dense 10 --activation softmax; compile"), console.errorText)
@@ -88,8 +94,7 @@ final class ShellTests: XCTestCase {
     func testValidationSplitWithoutSomeClassesIsPointedOut() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("sorted-\(UUID().uuidString).csv")
         // 125 images sorted by class; 105 of them train (every 5th of each class is test), still sorted.
-        let rows = (0..<125).map { i in ([i * 10 / 125] + (0..<16).map { ($0 * 7 + i * 13) % 256 }).map(String.init).joined(separator: ",") }
-        try rows.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
+        try writeSyntheticCSV(labels: (0..<125).map { $0 * 10 / 125 }, pixels: 16, to: file)
         defer { try? FileManager.default.removeItem(at: file) }
         let (shell, console) = makeShell()
         XCTAssertTrue(shell.run("load \(file.path) --test-fraction 0.2; normalize; model new; add flatten; add dense 10 --activation softmax; compile"), console.errorText)
@@ -108,8 +113,7 @@ final class ShellTests: XCTestCase {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("png-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let rows = (0..<50).map { i in ([i % 10] + (0..<16).map { ($0 * 7 + i * 13) % 256 }).map(String.init).joined(separator: ",") }
-        try rows.joined(separator: "\n").write(to: dir.appendingPathComponent("d.csv"), atomically: true, encoding: .utf8)
+        try writeSyntheticCSV(labels: (0..<50).map { $0 % 10 }, pixels: 16, to: dir.appendingPathComponent("d.csv"))
         try FileManager.default.createSymbolicLink(atPath: dir.path + "/link.png", withDestinationPath: "drawn.png")
         XCTAssertEqual(mkfifo(dir.path + "/fifo", 0o600), 0)
         let (shell, console) = shellWithDirectory(dir)
@@ -140,8 +144,7 @@ final class ShellTests: XCTestCase {
     /// A linear output gives scores, not probabilities: no percentages such as -25381.4 %.
     func testPredictShowsScoresForALinearOutputAndPercentagesForSoftmax() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("scores-\(UUID().uuidString).csv")
-        let rows = (0..<100).map { i in ([i % 10] + (0..<100).map { ($0 * 7 + i * 13) % 256 }).map(String.init).joined(separator: ",") }
-        try rows.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
+        try writeSyntheticCSV(labels: (0..<100).map { $0 % 10 }, pixels: 100, to: file)
         defer { try? FileManager.default.removeItem(at: file) }
         let (shell, console) = makeShell()
         XCTAssertTrue(shell.run("load \(file.path); model new; add flatten; add dense 10; predict 0"), console.errorText)
