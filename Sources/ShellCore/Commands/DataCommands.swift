@@ -71,19 +71,19 @@ enum DataCommands {
         return dataset.files.count == 1 ? first : (first as NSString).deletingLastPathComponent
     }
 
+    /// The words `--label` and `--header` take, also the ones a saved session records.
+    static let labelWords: [String: LoadOptions.LabelColumn] = ["first": .first, "last": .last]
+    static let headerWords: [String: LoadOptions.Header] = ["yes": .present, "no": .absent]
+
     static func loadOptions(_ args: ParsedArguments) throws -> LoadOptions {
         var options = LoadOptions()
-        switch args.value("label") {
-        case nil: break
-        case "first": options.labelColumn = .first
-        case "last": options.labelColumn = .last
-        case let other?: throw ShellError("--label must be 'first' or 'last', got '\(other)'")
+        if let word = args.value("label") {
+            guard let column = labelWords[word] else { throw ShellError("--label must be 'first' or 'last', got '\(word)'") }
+            options.labelColumn = column
         }
-        switch args.value("header") {
-        case nil: break
-        case "yes": options.header = .present
-        case "no": options.header = .absent
-        case let other?: throw ShellError("--header must be 'yes' or 'no', got '\(other)'")
+        if let word = args.value("header") {
+            guard let header = headerWords[word] else { throw ShellError("--header must be 'yes' or 'no', got '\(word)'") }
+            options.header = header
         }
         if args.value("test-fraction") != nil && args.value("train-count") != nil {
             throw ShellError("give either --train-count (the first N images train) or --test-fraction (a share of each class), not both")

@@ -50,16 +50,8 @@ enum SessionCommands {
         var s = ["seed": String(session.seed)]
         if let preset = session.preset { s["preset"] = preset.name }
         let o = session.loadOptions
-        switch o.labelColumn {
-        case .auto: break
-        case .first: s["load.label"] = "first"
-        case .last: s["load.label"] = "last"
-        }
-        switch o.header {
-        case .auto: break
-        case .present: s["load.header"] = "yes"
-        case .absent: s["load.header"] = "no"
-        }
+        s["load.label"] = DataCommands.labelWords.first { $0.value == o.labelColumn }?.key
+        s["load.header"] = DataCommands.headerWords.first { $0.value == o.header }?.key
         s["load.test_fraction"] = String(o.testFraction)
         if let n = o.trainCount { s["load.train_count"] = String(n) }
         return s
@@ -144,17 +136,13 @@ enum SessionCommands {
             ShellError("\(file): shell_settings.\(key) is '\(settings[key] ?? "")', expected \(expected)", hint: "the manifest was edited or damaged")
         }
         var o = LoadOptions()
-        switch settings["load.label"] {
-        case nil: break
-        case "first": o.labelColumn = .first
-        case "last": o.labelColumn = .last
-        default: throw bad("load.label", "first or last")
+        if let word = settings["load.label"] {
+            guard let column = DataCommands.labelWords[word] else { throw bad("load.label", "first or last") }
+            o.labelColumn = column
         }
-        switch settings["load.header"] {
-        case nil: break
-        case "yes": o.header = .present
-        case "no": o.header = .absent
-        default: throw bad("load.header", "yes or no")
+        if let word = settings["load.header"] {
+            guard let header = DataCommands.headerWords[word] else { throw bad("load.header", "yes or no") }
+            o.header = header
         }
         if let text = settings["load.test_fraction"] {
             let range = LoadOptions.testFractions
